@@ -1,0 +1,221 @@
+"""The `crm` command line. Errors go to stderr with a non-zero exit."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+import click
+from tqdm import tqdm
+
+from crm.errors import CRMError, Invalid
+
+DEMO_PASSWORD = "demo"
+DEMO_USERS = [
+    ("admin@demo.espoo.fi", "Demo Admin", "admin", "BIZ"),
+    ("manager@demo.espoo.fi", "Demo Manager", "manager", "BIZ"),
+    ("advisor@demo.espoo.fi", "Demo Advisor", "advisor", "BIZ"),
+    ("advisor.tyo@demo.espoo.fi", "Demo Advisor (TYO)", "advisor", "TYO"),
+]
+
+
+def run(coroutine_function: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+    """Run one async job; turn domain errors into a clear message and exit code 1."""
+    try:
+        return asyncio.run(coroutine_function(*args, **kwargs))
+    except Invalid as error:
+        for field, message in error.field_errors.items():
+            click.echo(f"error: {field}: {message}", err=True)
+        sys.exit(1)
+    except CRMError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+
+
+@click.group()
+def main() -> None:
+    """Espoo business CRM: one city-wide record of companies, contacts and interactions."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply pending database migrations."""
+    from crm import db
+
+    run(db.apply_migrations)
+    click.echo("migrations applied")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--demo", is_flag=True, help="Load seed/ into an empty database and create the demo users.")
+def serve(host: str, port: int, demo: bool) -> None:
+    """Apply pending migrations and start the web app."""
+    import uvicorn
+
+    from crm import db
+    from crm.app import create_app
+
+    run(db.apply_migrations)
+    if demo:
+        run(_load_demo)
+    click.echo(f"Espoo business CRM at http://{host}:{port}/", err=True)
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+async def _load_demo() -> None:
+    from crm.importing.seed import database_is_empty, load_seed
+    from crm.services.users import create_user
+    from crm.tables import User
+
+    if await database_is_empty():
+        for summary in await load_seed(progress=True):
+            click.echo(_summary_line(summary), err=True)
+    for email, name, role, department in DEMO_USERS:
+        if not await User.exists().where(User.email == email):
+            await create_user(email=email, name=name, role=role, department=department, password=DEMO_PASSWORD)
+    click.echo(f"demo users: {', '.join(u[0] for u in DEMO_USERS)} (password '{DEMO_PASSWORD}')", err=True)
+
+
+@main.command()
+def seed() -> None:
+    """Load the demo data in seed/ through the importer (idempotent)."""
+    from crm.importing.seed import load_seed
+
+    for summary in run(load_seed, progress=True):
+        click.echo(_summary_line(summary))
+
+
+def _summary_line(summary: dict) -> str:
+    return (
+        f"{summary['file']}: {summary['rows']} rows, {summary['created']} created, "
+        f"{summary['updated']} updated, {summary['unchanged']} unchanged, "
+        f"{summary['duplicates_in_file']} duplicates in file, {summary['errors']} errors"
+    )
+
+
+@main.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("add")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["advisor", "manager", "admin"]))
+@click.option("--department", required=True, help="Department code, e.g. BIZ")
+@click.option("--name", default="", help="Full name")
+@click.option("--language", default="fi", type=click.Choice(["fi", "sv", "en"]), show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_add(email: str, role: str, department: str, name: str, language: str, password_stdin: bool) -> None:
+    """Create a user."""
+    from crm.services.users import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        click.echo("error: no password given: use --password-stdin", err=True)
+        sys.exit(2)
+    user_id = run(
+        create_user, email=email, name=name, role=role, department=department, password=password, language=language
+    )
+    click.echo(f"user #{user_id} {email.strip().lower()} created")
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import department CSV/XLSX files, or revert an import batch."""
+
+
+def _import_command(kind: str) -> click.Command:
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--department", help="Department code the file comes from, e.g. TYO.")
+    @click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help='Mapping profile JSON: {"header as written": "field" or null}.')
+    @click.option("--sheet", help="XLSX sheet to read (default: the first).")
+    @click.option("--dry-run", is_flag=True, help="Report the counts; write nothing.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+    def command(file: Path, department: str | None, mapping_file: Path | None, sheet: str | None,
+                dry_run: bool, as_json: bool) -> None:
+        from crm.importing.load import ImportRefused
+
+        profile = None
+        if mapping_file:
+            try:
+                profile = json.loads(mapping_file.read_text(encoding="utf-8-sig"))
+                if not isinstance(profile, dict):
+                    raise ValueError("it must be a JSON object")
+            except ValueError as error:
+                _fail(f"{mapping_file}: not a mapping profile ({error})")
+        error_path = Path.cwd() / f"{file.stem}.errors.csv"
+        try:
+            summary = run(_run_import, kind, file, department=department, profile=profile, sheet=sheet,
+                          dry_run=dry_run, error_path=error_path)
+        except ImportRefused as error:
+            _fail(f"{file.name} refused: {error}")
+        if as_json:
+            click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
+        else:
+            prefix = "dry run: " if dry_run else f"batch {summary.batch_id}: "
+            click.echo(prefix + _summary_line(summary.as_dict()))
+            if summary.error_file:
+                click.echo(f"rows with errors: {summary.error_file}")
+
+    command.__doc__ = f"Import {kind} from a CSV or XLSX file."
+    return click.command(kind)(command)
+
+
+async def _run_import(kind: str, file: Path, **options: Any):
+    from crm.importing.load import import_file
+    from crm.importing.read import Unreadable, estimate_rows, open_source
+
+    try:
+        total = estimate_rows(open_source(file, sheet=options.get("sheet")))
+    except Unreadable:
+        total = None  # import_file refuses it with the reason
+    with tqdm(total=total, unit=" rows", desc=file.name, file=sys.stderr, disable=None) as bar:
+        return await import_file(kind, file, progress=bar.update, **options)
+
+
+for _kind in ("companies", "contacts", "interactions"):
+    import_group.add_command(_import_command(_kind))
+
+
+@import_group.command("revert")
+@click.argument("batch_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+def import_revert(batch_id: int, as_json: bool) -> None:
+    """Undo one import batch: remove what it created, restore what it updated."""
+    from crm.importing.batches import revert_batch
+
+    summary = run(revert_batch, batch_id)
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
+        return
+    click.echo(f"batch {batch_id} reverted: {summary.removed} removed, {summary.restored} restored")
+    for line in summary.left_alone:
+        click.echo(f"left alone: {line}")
+
+
+@main.command("export")
+@click.argument("kind", type=click.Choice(["companies", "contacts", "interactions"]))
+@click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+@click.option("--include-confidential", is_flag=True, help="Include confidential interactions.")
+def export(kind: str, file_format: str, output: Path | None, include_confidential: bool) -> None:
+    """Export what the database holds (CSV: UTF-8 with BOM, ';'-separated, for Finnish Excel)."""
+    from crm.importing.export import export_file
+
+    output = output or Path(f"{kind}.{file_format}")
+    count = run(export_file, kind, output, file_format=file_format, include_confidential=include_confidential)
+    click.echo(f"{count} {kind} written to {output}", err=True)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)

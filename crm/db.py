@@ -1,0 +1,177 @@
+"""The one module that knows SQLite from PostgreSQL.
+
+SQLite: WAL journal, a busy timeout, and write transactions that take the write
+lock up front (BEGIN IMMEDIATE), so two writers queue instead of failing with
+"database is locked". PostgreSQL: a connection pool started with the app.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sqlite3
+import sys
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+from urllib.parse import unquote, urlsplit
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from crm.settings import Settings
+
+
+def make_engine(settings: Settings) -> Engine:
+    if settings.is_sqlite:
+        path = settings.sqlite_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SQLiteEngine(path=str(path), timeout=settings.sqlite_timeout)
+    parts = urlsplit(settings.database_url)
+    return PostgresEngine(
+        config={
+            "host": parts.hostname or "127.0.0.1",
+            "port": parts.port or 5432,
+            "user": unquote(parts.username or "postgres"),
+            "password": unquote(parts.password or ""),
+            "database": parts.path.lstrip("/") or "postgres",
+        },
+    )
+
+
+def engine() -> Engine:
+    from crm.piccolo_conf import DB
+
+    return DB
+
+
+def is_sqlite() -> bool:
+    return isinstance(engine(), SQLiteEngine)
+
+
+def write_transaction():
+    """A transaction that writes: BEGIN IMMEDIATE on SQLite, plain BEGIN on PostgreSQL."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+def prepare_sqlite_file(path: str) -> None:
+    """WAL is a property of the file: set it once, before the app serves."""
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+
+
+async def startup(pool_size: int) -> None:
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        prepare_sqlite_file(db.path)
+    elif pool_size > 0:
+        await db.start_connection_pool(max_size=pool_size)
+
+
+async def shutdown() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is not None:
+        await db.close_connection_pool()
+
+
+@asynccontextmanager
+async def driver_connection() -> AsyncIterator[object]:
+    """The raw driver connection of the current Piccolo transaction (for bulk writes)."""
+    db = engine()
+    transaction = db.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("driver_connection() needs an open transaction")
+    yield transaction.connection
+
+
+async def apply_migrations() -> None:
+    """Apply every pending migration in the top-level migrations/ folder."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    with contextlib.redirect_stdout(sys.stderr):  # Piccolo narrates; stdout is for our summaries
+        result = await run_forwards(app_name="crm")
+    if not result.success:
+        raise RuntimeError(f"migrations failed: {result.message}")
+
+
+@functools.cache
+def _known_migrations() -> list[str]:
+    from piccolo.apps.migrations.commands.base import BaseMigrationManager
+
+    manager = BaseMigrationManager()
+    folder = manager.get_app_config("crm").resolved_migrations_folder_path
+    return manager.get_migration_ids(manager.get_migration_modules(folder))
+
+
+async def pending_migrations() -> list[str]:
+    """IDs of migrations in migrations/ that the database has not applied."""
+    from piccolo.apps.migrations.tables import Migration
+
+    known = _known_migrations()
+    if not await Migration.table_exists().run():
+        return known
+    applied = set(await Migration.get_migrations_which_ran(app_name="crm"))
+    return [migration_id for migration_id in known if migration_id not in applied]
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """True when a driver error says a UNIQUE constraint refused the write."""
+    import asyncpg
+
+    if isinstance(error, asyncpg.UniqueViolationError):
+        return True
+    return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
+
+
+# --- bulk writes through the transaction's driver connection (imports) -------------------------
+#
+# Piccolo builds every statement in Python (~60 µs a row); imports hand rows to the driver.
+# SQL is written with `?` placeholders; PostgreSQL gets `$n`.
+
+
+def _connection():
+    transaction = engine().current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("bulk writes need an open write_transaction()")
+    return transaction.connection
+
+
+def _placeholders(sql: str) -> str:
+    if is_sqlite():
+        return sql
+    parts = sql.split("?")
+    return "".join(part + (f"${number}" if number < len(parts) else "") for number, part in enumerate(parts, 1))
+
+
+async def reserve_ids(table: str, count: int) -> list[int]:
+    """Ids for `count` new rows of `table`, taken before the insert so links can point at them."""
+    if count == 0:
+        return []
+    connection = _connection()
+    if is_sqlite():
+        cursor = await connection.execute(f"SELECT COALESCE(MAX(id), 0) AS highest FROM {table}")
+        highest = (await cursor.fetchone())["highest"]
+        return list(range(highest + 1, highest + 1 + count))
+    rows = await connection.fetch(
+        f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)", count
+    )
+    return [row[0] for row in rows]
+
+
+async def insert_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    connection = _connection()
+    if is_sqlite():
+        marks = ", ".join("?" for _ in columns)
+        await connection.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+    else:
+        await connection.copy_records_to_table(table, records=rows, columns=columns)
+
+
+async def execute_many(sql: str, rows: list[tuple]) -> None:
+    if rows:
+        await _connection().executemany(_placeholders(sql), rows)

@@ -1,0 +1,1 @@
+"""Pure domain rules (validation, normalisation, matching keys): no I/O, nothing else from crm."""

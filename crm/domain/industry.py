@@ -1,0 +1,88 @@
+"""Industry codes (TOL 2008 = NACE Rev. 2, TOL 2025 = NACE Rev. 2.1) and their classification."""
+
+from __future__ import annotations
+
+import math
+import re
+
+CLASSIFICATIONS = ("TOL2008", "TOL2025")
+
+_SECTION_LETTERS = "ABCDEFGHIJKLMNOPQRSTUX"  # A-U, and X for 'unknown'
+# A code, optionally followed by its name: '62010', '62.01', '62.010 Ohjelmistot', 'J - Informaatio'.
+_SEPARATOR = r"[\s:,;()\-\u2013\u2014]"
+_CODE = re.compile(
+    rf"(?:([0-9]{{2}})(?:\.?([0-9]{{1,3}}))?|([A-Za-z])){_SEPARATOR}*(?:(?<={_SEPARATOR})[^\W\d_].*)?", re.DOTALL
+)
+_EXCEL_NUMBER = re.compile(r"([0-9]{3,5})[.,]0+")  # '62010.0'; but '62.0' is the TOL group 620
+_CLASSIFICATION_WORDS = {
+    "TOL2008": "TOL2008", "2008": "TOL2008", "NACEREV2": "TOL2008", "NACE2": "TOL2008",
+    "TOL2025": "TOL2025", "2025": "TOL2025", "NACEREV21": "TOL2025", "NACE21": "TOL2025",
+}
+# TOL 2008 sections by their two-digit divisions (first, last).
+_TOL2008_SECTIONS = (
+    ("A", 1, 3), ("B", 5, 9), ("C", 10, 33), ("D", 35, 35), ("E", 36, 39), ("F", 41, 43),
+    ("G", 45, 47), ("H", 49, 53), ("I", 55, 56), ("J", 58, 63), ("K", 64, 66), ("L", 68, 68),
+    ("M", 69, 75), ("N", 77, 82), ("O", 84, 84), ("P", 85, 85), ("Q", 86, 88), ("R", 90, 93),
+    ("S", 94, 96), ("T", 97, 98), ("U", 99, 99),
+)
+_TOL2008_SECTION_OF_DIVISION = {
+    division: section for section, first, last in _TOL2008_SECTIONS for division in range(first, last + 1)
+}
+
+
+def normalize_industry_code(raw: str | int | float | None) -> str | None:
+    """The code's digits ('62.01' -> '6201') or its section letter ('j' -> 'J'); None for a blank value."""
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return None
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    shown = str(raw).strip()
+    if not shown:
+        return None
+    excel = _EXCEL_NUMBER.fullmatch(shown)
+    text = excel[1] if excel else shown
+    match = _CODE.fullmatch(text)
+    if match and match[3]:
+        letter = match[3].upper()
+        if letter in _SECTION_LETTERS:
+            return letter
+    elif match and len(digits := match[1] + (match[2] or "")) <= 5:
+        return digits
+    if re.fullmatch(r"[0-9]{6,}", text):
+        raise ValueError(f"Industry code '{shown}' has too many digits (at most 5)")
+    raise ValueError(f"Industry code '{shown[:40]}' is not a TOL code (e.g. 62010, 62.01 or J)")
+
+
+def normalize_classification(raw: str | int | float | None) -> str | None:
+    """'TOL2008' or 'TOL2025' from 'TOL 2008', '2025', 'NACE Rev. 2' ...; None for a blank value."""
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return None
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    shown = str(raw).strip()
+    if not shown:
+        return None
+    word = re.sub(r"[\s._\-]+", "", shown).upper()
+    if word not in _CLASSIFICATION_WORDS:
+        raise ValueError(f"Industry classification '{shown[:40]}' is not recognised (use TOL 2008 or TOL 2025)")
+    return _CLASSIFICATION_WORDS[word]
+
+
+def section_of(code: str | int | float | None, classification: str | None) -> str | None:
+    """The section letter of a code: looked up for TOL 2008 digits; a letter code is its own section.
+
+    None for a blank code, and for digits under TOL 2025 or a blank classification.
+    """
+    code = normalize_industry_code(code)
+    classification = normalize_classification(classification)
+    if code is None:
+        return None
+    if code.isalpha():
+        return code
+    if classification != "TOL2008":
+        # TOL 2025 moved divisions between sections (J, K and the ones after them shift), and we
+        # do not hold its division table with enough confidence to derive a letter from digits.
+        return None
+    if int(code[:2]) not in _TOL2008_SECTION_OF_DIVISION:
+        raise ValueError(f"Industry code '{code}' does not exist in TOL 2008")
+    return _TOL2008_SECTION_OF_DIVISION[int(code[:2])]

@@ -1,0 +1,49 @@
+"""Matching keys and search text: case, diacritics, punctuation and legal forms folded away."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+# Legal-form words dropped from company names, after folding (so 'Oyj.' and 'OYJ' both match).
+LEGAL_FORMS = frozenset(
+    "oy oyj ab abp ky kb tmi ay osk ry rf ltd limited inc gmbh as sr plc llc co".split()
+)
+_LETTER = r"[^\W\d_]"
+_DOTTED_ABBREVIATION = re.compile(rf"(?<!\w){_LETTER}(?:\.{_LETTER})+(?!\w)")  # o.y. -> oy
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case letters and digits without diacritics, words separated by single spaces."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    return " ".join(_NOT_ALNUM.sub(" ", text).split())
+
+
+def name_key(name: str | int | float | None) -> str | None:
+    """Key for matching company names: 'Oy Karl Fazer Ab' and 'karl fazer' share one."""
+    if _is_blank(name):
+        return None
+    text = _DOTTED_ABBREVIATION.sub(lambda match: match[0].replace(".", ""), str(name))
+    words = fold(text).split()
+    kept = [word for word in words if word not in LEGAL_FORMS] or words  # 'Oy Ab' keeps its name
+    return " ".join(kept) or None
+
+
+def person_key(first_name: str | None, last_name: str | None) -> str | None:
+    """Key for matching people by name: folded 'first last'; None when both are blank."""
+    return " ".join(fold(str(part)) for part in (first_name, last_name) if not _is_blank(part)).strip() or None
+
+
+def search_text(*parts: str | int | float | None) -> str:
+    """Folded text of all non-blank parts, for the search index."""
+    return " ".join(folded for part in parts if not _is_blank(part) and (folded := fold(str(part))))
+
+
+def _is_blank(raw: object) -> bool:
+    """None, NaN and whitespace-only text mean an empty field."""
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return True
+    return isinstance(raw, str) and not raw.strip()

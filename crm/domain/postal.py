@@ -1,0 +1,36 @@
+"""Postal codes: Finnish ones are five digits kept as text (Excel drops the leading zero)."""
+
+from __future__ import annotations
+
+import math
+import re
+
+ESPOO_MUNICIPALITY_CODE = "049"
+
+# Åland (AX) uses the Finnish postal code system.
+_FINNISH = frozenset({"FI", "FIN", "FINLAND", "SUOMI", "AX", "ALA"})
+_EXCEL_NUMBER = re.compile(r"([0-9]+)[.,]0+")
+_MAX_FOREIGN_LENGTH = 12
+
+
+def normalize_postal_code(raw: str | int | float | None, country: str | None = "FI") -> str | None:
+    """Finnish postal code as 5 digits of text (2150 -> '02150'); other countries' text as given."""
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return None
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = str(raw).strip()
+    if not text:
+        return None
+    if country is not None and country.strip() and country.strip().upper() not in _FINNISH:
+        if len(text) > _MAX_FOREIGN_LENGTH:
+            raise ValueError(f"Postal code '{text[:40]}' is too long (at most {_MAX_FOREIGN_LENGTH} characters)")
+        return text
+    digits = text
+    if digits.upper().startswith("FI-"):  # the international address form FI-02150
+        digits = digits[3:]
+    if match := _EXCEL_NUMBER.fullmatch(digits):
+        digits = match[1]
+    if not (digits.isascii() and digits.isdigit()) or len(digits) not in (4, 5):
+        raise ValueError(f"Postal code '{text[:40]}' is not a Finnish postal code (5 digits, e.g. 02100)")
+    return digits.zfill(5)

@@ -1,0 +1,214 @@
+"""Clean one record's raw values (from a form or an import row) with the field rules.
+
+`clean_*` take a mapping of field -> raw value and return (clean values, errors by field).
+Only the fields present are cleaned, so the same function serves a create and a partial
+update. Nothing here touches the database: looking up advisors, programmes and companies is
+the caller's job.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Callable, Mapping
+
+from crm.domain.dates import parse_bool, parse_date
+from crm.domain.emails import normalize_email
+from crm.domain.industry import normalize_classification, normalize_industry_code
+from crm.domain.kinds import parse_kind
+from crm.domain.names import name_key
+from crm.domain.phones import normalize_phone
+from crm.domain.postal import ESPOO_MUNICIPALITY_CODE, normalize_postal_code
+from crm.domain.ytunnus import normalize_business_id
+
+Errors = dict[str, str]
+
+
+def text(raw: Any, max_length: int | None = None) -> str:
+    """Plain text: stripped, NUL bytes removed (PostgreSQL text cannot hold them), blank -> ''."""
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    value = str(raw).replace("\x00", "").strip()
+    if max_length is not None and len(value) > max_length:
+        raise ValueError(f"is {len(value)} characters long; at most {max_length} fit")
+    return value
+
+
+def _limited(max_length: int) -> Callable[[Any], str]:
+    return lambda raw: text(raw, max_length)
+
+
+def _required(rule: Callable[[Any], Any], what: str) -> Callable[[Any], Any]:
+    def check(raw: Any) -> Any:
+        value = rule(raw)
+        if value in (None, ""):
+            raise ValueError(f"{what} is required")
+        return value
+
+    return check
+
+
+def _or_empty(rule: Callable[[Any], str | None]) -> Callable[[Any], str]:
+    return lambda raw: rule(raw) or ""
+
+
+def _names(raw: Any) -> str:
+    """Other names: a list, or text with one name per line or separated by ';'."""
+    items = raw if isinstance(raw, (list, tuple)) else re.split(r"[\n;]", text(raw))
+    names = [text(item, 300) for item in items]
+    return "\n".join(name for name in names if name)
+
+
+def _one_of(words: Mapping[str, str], what: str) -> Callable[[Any], str | None]:
+    def parse(raw: Any) -> str | None:
+        value = text(raw).casefold()
+        if not value:
+            return None
+        if value not in words:
+            raise ValueError(f"{what} '{text(raw)}' is not recognised")
+        return words[value]
+
+    return parse
+
+
+def _country(raw: Any) -> str:
+    value = text(raw).upper()
+    if not value:
+        return "FI"
+    if not re.fullmatch(r"[A-Z]{2}", value):
+        raise ValueError(f"Country '{text(raw)}' is not a two-letter code such as FI or SE")
+    return value
+
+
+def _municipality_code(raw: Any) -> str:
+    value = text(raw)
+    if isinstance(raw, (int, float)) or value.isdigit():
+        value = value.split(".")[0].zfill(3)
+    if value and not re.fullmatch(r"\d{3}", value):
+        raise ValueError(f"Municipality code '{value}' is not three digits")
+    return value
+
+
+def _website(raw: Any) -> str:
+    value = text(raw, 300)
+    if value and not re.match(r"^https?://", value, re.IGNORECASE):
+        if " " in value or "." not in value:
+            raise ValueError(f"Website '{value}' is not a web address")
+        value = "https://" + value
+    return value
+
+
+COMPANY_STATUS_WORDS = {
+    word: status
+    for status, words in {
+        "active": ("active", "aktiivinen", "toiminnassa", "aktiv", "1"),
+        "ceased": ("ceased", "lakannut", "lopettanut", "upphört", "upphörd", "inactive", "0"),
+    }.items()
+    for word in words
+}
+
+LANGUAGE_WORDS = {
+    word: language
+    for language, words in {
+        "fi": ("fi", "fin", "suomi", "finnish", "finska", "suomeksi"),
+        "sv": ("sv", "swe", "ruotsi", "swedish", "svenska", "ruotsiksi", "se"),
+        "en": ("en", "eng", "englanti", "english", "engelska", "englanniksi"),
+        "other": ("other", "muu", "annat", "annan"),
+    }.items()
+    for word in words
+}
+
+COMPANY_RULES: dict[str, Callable[[Any], Any]] = {
+    "business_id": normalize_business_id,
+    "name": _required(_limited(300), "Company name"),
+    "other_names": _names,
+    "company_form": _limited(100),
+    "industry_code": _or_empty(normalize_industry_code),
+    "industry_classification": _or_empty(normalize_classification),
+    "size_class": _limited(20),
+    "website": _website,
+    "street": _limited(300),
+    "city": _limited(100),
+    "municipality_code": _municipality_code,
+    "country": _country,
+    "status": _one_of(COMPANY_STATUS_WORDS, "Status"),
+    "responsible_advisor": _or_empty(normalize_email),
+}
+
+CONTACT_RULES: dict[str, Callable[[Any], Any]] = {
+    "first_name": _limited(100),
+    "last_name": _limited(100),
+    "email": normalize_email,
+    "phone": _or_empty(normalize_phone),
+    "title": _limited(200),
+    "language": _one_of(LANGUAGE_WORDS, "Language"),
+}
+
+INTERACTION_RULES: dict[str, Callable[[Any], Any]] = {
+    "date": _required(parse_date, "Date"),
+    "kind": _required(parse_kind, "Kind"),
+    "subject": _limited(300),
+    "notes": _limited(20_000),
+    "follow_up_date": parse_date,
+    "follow_up_done": lambda raw: bool(parse_bool(raw)),
+    "confidential": lambda raw: bool(parse_bool(raw)),
+}
+
+
+def _apply(rules: Mapping[str, Callable[[Any], Any]], raw: Mapping[str, Any]) -> tuple[dict, Errors]:
+    clean: dict[str, Any] = {}
+    errors: Errors = {}
+    for field, rule in rules.items():
+        if field not in raw:
+            continue
+        try:
+            clean[field] = rule(raw[field])
+        except ValueError as error:
+            errors[field] = str(error)
+    return clean, errors
+
+
+def clean_company(raw: Mapping[str, Any], *, creating: bool) -> tuple[dict, Errors]:
+    """Company fields; postal code is checked against the country; name_key and defaults follow."""
+    clean, errors = _apply(COMPANY_RULES, raw)
+    if creating and "name" not in raw:
+        errors["name"] = "Company name is required"
+    if "postal_code" in raw:
+        try:
+            clean["postal_code"] = normalize_postal_code(raw["postal_code"], clean.get("country", "FI")) or ""
+        except ValueError as error:
+            errors["postal_code"] = str(error)
+    if "status" in clean and clean["status"] is None:
+        clean["status"] = "active"
+    if creating and not clean.get("municipality_code") and text(raw.get("city")).casefold() in ("espoo", "esbo"):
+        clean["municipality_code"] = ESPOO_MUNICIPALITY_CODE
+    if clean.get("name"):
+        clean["name_key"] = name_key(clean["name"]) or ""
+    return clean, errors
+
+
+def with_new_company_defaults(values: dict) -> dict:
+    """Defaults a new company gets: an industry code without its classification is TOL 2008,
+    since department spreadsheets predate the register's switch to TOL 2025 on 1.1.2026."""
+    if values.get("industry_code") and not values.get("industry_classification"):
+        return {**values, "industry_classification": "TOL2008"}
+    return values
+
+
+def clean_contact(raw: Mapping[str, Any], *, creating: bool) -> tuple[dict, Errors]:
+    clean, errors = _apply(CONTACT_RULES, raw)
+    if "language" in clean and clean["language"] is None:
+        clean["language"] = "fi"
+    if creating and not (clean.get("first_name") or clean.get("last_name")) and "last_name" not in errors:
+        errors["last_name"] = "A contact needs a name"
+    return clean, errors
+
+
+def clean_interaction(raw: Mapping[str, Any], *, creating: bool) -> tuple[dict, Errors]:
+    clean, errors = _apply(INTERACTION_RULES, raw)
+    for field, what in (("date", "Date"), ("kind", "Kind")):
+        if creating and field not in raw:
+            errors[field] = f"{what} is required"
+    return clean, errors

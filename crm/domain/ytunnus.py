@@ -1,0 +1,71 @@
+"""Finnish Business ID (Y-tunnus): check digit and normalisation to `NNNNNNN-C`."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
+_BODY = re.compile(r"[0-9]{7}")
+_CANONICAL = re.compile(r"([0-9]{7})-([0-9])")
+_WITH_HYPHEN = re.compile(r"([0-9]+)-([0-9])")
+_DIGITS = re.compile(r"([0-9]+)(?:[.,]0+)?")  # a trailing ".0" is what Excel does to numbers
+# Hyphen look-alikes (en dash, em dash, minus sign ...) become '-'; invisible characters go.
+_CLEAN = str.maketrans(
+    {
+        **{dash: "-" for dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"},
+        **{invisible: None for invisible in "\u00ad\u200b\u200c\u200d\u2060\ufeff"},
+    }
+)
+
+
+def business_id_check_digit(body: str) -> int | None:
+    """Check digit for a 7-digit body; None when no Business ID is ever issued with this body."""
+    if not isinstance(body, str) or not _BODY.fullmatch(body):
+        raise ValueError(f"Business ID body '{body}' must be exactly 7 digits")
+    remainder = sum(int(digit) * weight for digit, weight in zip(body, _WEIGHTS)) % 11
+    if remainder == 1:
+        return None
+    return 0 if remainder == 0 else 11 - remainder
+
+
+def is_valid_business_id(value: str) -> bool:
+    """True for a Business ID in canonical form `NNNNNNN-C` with the right check digit."""
+    match = _CANONICAL.fullmatch(value) if isinstance(value, str) else None
+    return bool(match) and business_id_check_digit(match[1]) == int(match[2])
+
+
+def normalize_business_id(raw: str | int | float | None) -> str | None:
+    """Canonical `NNNNNNN-C` from the forms people and Excel write; None for a blank value.
+
+    Accepts spaces, a missing hyphen, lost leading zeros (at least 6 digits must remain),
+    Excel numbers (1120389.0), dash look-alikes and the VAT form FI01120389.
+    A wrong check digit is an error, never corrected.
+    """
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return None
+    shown = str(raw).strip()
+    if not shown:
+        return None
+    text = "".join(unicodedata.normalize("NFKC", shown).translate(_CLEAN).split()).upper()
+    if text.startswith("FI"):
+        text = text[2:]
+    if match := _WITH_HYPHEN.fullmatch(text):
+        body, check = match[1], match[2]
+    elif match := _DIGITS.fullmatch(text):
+        body, check = match[1][:-1], match[1][-1]
+    else:
+        raise ValueError(f"'{shown[:40]}' is not a Business ID (use the form 1234567-8)")
+    if len(body) > 7:
+        raise ValueError(f"'{shown[:40]}' is not a Business ID: it has too many digits")
+    if len(body) + 1 < 6:
+        raise ValueError(f"'{shown[:40]}' is not a Business ID: it has too few digits")
+    body = body.zfill(7)
+    expected = business_id_check_digit(body)
+    if expected is None:
+        raise ValueError(f"Business ID '{shown}': no valid Business ID has this number")
+    if expected != int(check):
+        raise ValueError(f"Business ID '{shown}': wrong check digit")
+    return f"{body}-{check}"
+

@@ -1,0 +1,135 @@
+"""Revert an import batch: remove what it created, restore what it updated.
+
+Records edited after the batch finished are reported and left alone, and so are records the
+batch created that other work now hangs on (an interaction logged by hand on an imported
+company): removing them would take that work with them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+from crm import db
+from crm.errors import Conflict, NotFound
+from crm.services import audit
+from crm.tables import (
+    Company,
+    CompanyContact,
+    CompanyProgramme,
+    Contact,
+    ImportBatch,
+    ImportChange,
+    Interaction,
+    InteractionContact,
+    InteractionProgramme,
+)
+
+TABLES = {"company": Company, "contact": Contact, "interaction": Interaction}
+PROGRAMME_LINKS = {"company": (CompanyProgramme, CompanyProgramme.company),
+                   "interaction": (InteractionProgramme, InteractionProgramme.interaction)}
+
+
+@dataclass
+class RevertSummary:
+    batch_id: int
+    removed: int = 0
+    restored: int = 0
+    left_alone: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+async def revert_batch(batch_id: int, *, actor_id: int | None = None) -> RevertSummary:
+    summary = RevertSummary(batch_id=batch_id)
+    async with db.write_transaction():
+        batch = await ImportBatch.select().where(ImportBatch.id == batch_id).first()
+        if batch is None:
+            raise NotFound(f"Import batch #{batch_id} does not exist")
+        if batch["status"] != "committed":
+            raise Conflict(f"Import batch #{batch_id} is {batch['status']}; only a committed batch can be reverted")
+        finished = batch["finished_at"]
+        await _restore_updated(batch_id, finished, summary)
+        await _remove_created(batch_id, finished, summary)
+        await ImportBatch.update({ImportBatch.status: "reverted"}).where(ImportBatch.id == batch_id)
+        await audit.record(
+            action="revert", entity="import_batch", entity_id=batch_id, actor_id=actor_id,
+            changes={"removed": [None, summary.removed], "restored": [None, summary.restored],
+                     "left_alone": [None, len(summary.left_alone)]},
+        )
+    return summary
+
+
+async def _restore_updated(batch_id: int, finished: dt.datetime, summary: RevertSummary) -> None:
+    changes = await ImportChange.select().where(ImportChange.import_batch == batch_id).output(load_json=True)
+    for change in changes:
+        table = TABLES[change["entity"]]
+        current = await table.select().where(table.id == change["entity_id"]).first()
+        if current is None:
+            summary.left_alone.append(f"{change['entity']} #{change['entity_id']} was deleted since the import")
+            continue
+        if current["updated_at"] > finished:
+            summary.left_alone.append(f"{change['entity']} #{change['entity_id']} was edited since the import")
+            continue
+        old = dict(change["old_values"])
+        programmes = old.pop("programmes", None)
+        for column in ("date", "follow_up_date"):
+            if old.get(column):
+                old[column] = dt.date.fromisoformat(old[column])
+        if old:
+            await table.update({**old, table.updated_at: dt.datetime.now(dt.timezone.utc)}).where(
+                table.id == change["entity_id"])
+        if programmes is not None:
+            link_table, owner = PROGRAMME_LINKS[change["entity"]]
+            await link_table.delete().where(owner == change["entity_id"])
+            if programmes:
+                await link_table.insert(*(link_table(**{owner._meta.name: change["entity_id"], "programme": p})
+                                          for p in programmes))
+        summary.restored += 1
+
+
+async def _remove_created(batch_id: int, finished: dt.datetime, summary: RevertSummary) -> None:
+    batch_rows = {
+        name: await table.select(table.id, table.updated_at).where(table.import_batch == batch_id)
+        for name, table in TABLES.items()
+    }
+    edited = {name: {row["id"] for row in rows if row["updated_at"] > finished} for name, rows in batch_rows.items()}
+    for name, ids in edited.items():
+        summary.left_alone += [f"{name} #{record_id} was edited since the import" for record_id in sorted(ids)]
+
+    interactions = [row["id"] for row in batch_rows["interaction"] if row["id"] not in edited["interaction"]]
+    await _delete_in_pages(Interaction, interactions)
+    summary.removed += len(interactions)
+
+    await CompanyContact.delete().where(CompanyContact.import_batch == batch_id)
+
+    contacts = [row["id"] for row in batch_rows["contact"] if row["id"] not in edited["contact"]]
+    in_use = await _still_used(contacts, InteractionContact, InteractionContact.contact,
+                               CompanyContact, CompanyContact.contact)
+    summary.left_alone += [f"contact #{i} is now linked to other records" for i in sorted(in_use)]
+    contacts = [i for i in contacts if i not in in_use]
+    await _delete_in_pages(Contact, contacts)
+    summary.removed += len(contacts)
+
+    companies = [row["id"] for row in batch_rows["company"] if row["id"] not in edited["company"]]
+    in_use = await _still_used(companies, Interaction, Interaction.company, CompanyContact, CompanyContact.company)
+    summary.left_alone += [f"company #{i} now has interactions or contacts from elsewhere" for i in sorted(in_use)]
+    companies = [i for i in companies if i not in in_use]
+    await _delete_in_pages(Company, companies)
+    summary.removed += len(companies)
+
+
+async def _still_used(ids: list[int], *pairs) -> set[int]:
+    used: set[int] = set()
+    for start in range(0, len(ids), 1000):
+        page = ids[start:start + 1000]
+        for table, column in zip(pairs[::2], pairs[1::2]):
+            rows = await table.select(column.as_alias("owner")).where(column.is_in(page)).distinct()
+            used |= {row["owner"] for row in rows}
+    return used
+
+
+async def _delete_in_pages(table, ids: list[int]) -> None:
+    for start in range(0, len(ids), 1000):
+        await table.delete().where(table.id.is_in(ids[start:start + 1000]))

@@ -1,0 +1,687 @@
+"""Match and bulk-write one file, in one database transaction per batch.
+
+Every input row lands in exactly one bucket:
+rows = created + updated + unchanged + duplicates_in_file + errors.
+The first row with a key wins; later rows with the same key are duplicates_in_file. A blank cell
+never erases a stored value. A refused file (unreadable, no recognisable column, unknown
+department) raises ImportRefused before anything is written; a crash rolls the batch back.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from crm import db
+from crm.domain.names import fold, name_key, search_text
+from crm.domain.records import with_new_company_defaults
+from crm.importing.mapping import MappingError, header_key, propose_mapping
+from crm.importing.normalize import RowError, company_row, contact_row, interaction_row, mapped
+from crm.importing.read import SourceFile, Unreadable, open_source
+from crm.services import audit
+from crm.tables import (
+    Company,
+    CompanyContact,
+    CompanyProgramme,
+    Contact,
+    Department,
+    ImportBatch,
+    Interaction,
+    InteractionContact,
+    InteractionProgramme,
+    Programme,
+    User,
+)
+
+CHUNK_ROWS = 5_000
+Progress = Callable[[int], None]
+
+
+class ImportRefused(Exception):
+    """The whole file is refused; nothing was written. The message says why."""
+
+
+@dataclass
+class Summary:
+    batch_id: int | None
+    kind: str
+    file: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates_in_file: int = 0
+    errors: int = 0
+    error_file: str | None = None
+    dry_run: bool = False
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class _DryRunDone(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+COMPANY_FIELDS = (
+    "business_id", "name", "other_names", "name_key", "company_form", "industry_code",
+    "industry_classification", "size_class", "website", "street", "postal_code", "city",
+    "municipality_code", "country", "status", "responsible_advisor",
+)
+COMPANY_DEFAULTS = {name: "" for name in COMPANY_FIELDS} | {
+    "business_id": None, "country": "FI", "status": "active", "responsible_advisor": None,
+}
+CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "title", "language")
+CONTACT_DEFAULTS = {name: "" for name in CONTACT_FIELDS} | {"email": None, "language": "fi"}
+INTERACTION_FIELDS = (
+    "company", "department", "advisor", "advisor_name", "kind", "date", "subject", "notes",
+    "follow_up_date", "follow_up_done", "confidential",
+)
+INTERACTION_UPDATABLE = ("advisor", "advisor_name", "notes", "follow_up_date", "follow_up_done", "confidential")
+
+
+# --- the batch --------------------------------------------------------------------------------
+
+
+async def import_file(
+    kind: str,
+    path: Path | str,
+    *,
+    department: str | None = None,
+    profile: dict | None = None,
+    sheet: str | None = None,
+    dry_run: bool = False,
+    actor_id: int | None = None,
+    error_path: Path | None = None,
+    progress: Progress | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Summary:
+    started = time.perf_counter()
+    path = Path(path)
+    try:
+        source = open_source(path, sheet=sheet)
+        mapping = propose_mapping(kind, source.headers, profile)
+    except (Unreadable, MappingError) as error:
+        raise ImportRefused(str(error)) from None
+    context = await _Context.create(kind, department, actor_id)
+    if department and context.default_department is None:
+        raise ImportRefused(f"Unknown department '{department}'")
+    summary = Summary(batch_id=None, kind=kind, file=path.name, dry_run=dry_run)
+    batch_values = dict(
+        kind=kind,
+        file_name=path.name,
+        file_sha256=_sha256(path),
+        user=actor_id,
+        department=context.default_department,
+        mapping={source.headers[index]: name for index, name in mapping.items()},
+        started_at=context.now,
+    )
+    if not dry_run:
+        batch = ImportBatch(**batch_values)
+        await batch.save()
+        summary.batch_id = context.batch_id = batch.id
+    errors = _ErrorFile(error_path, source.headers) if error_path else None
+    try:
+        async with db.write_transaction():
+            if dry_run:  # the batch row exists only inside the rolled-back transaction
+                batch = ImportBatch(**batch_values)
+                await batch.save()
+                context.batch_id = batch.id
+            await _load_all(source, mapping, context, summary, errors, progress, chunk_rows)
+            if dry_run:
+                raise _DryRunDone
+            await _finish(summary, context)
+    except _DryRunDone:
+        pass
+    except BaseException as error:
+        if summary.batch_id is not None:
+            await ImportBatch.update(
+                {ImportBatch.status: "failed", ImportBatch.message: f"{type(error).__name__}: {error}"[:2000],
+                 ImportBatch.finished_at: dt.datetime.now(dt.timezone.utc)}
+            ).where(ImportBatch.id == summary.batch_id)
+        raise
+    finally:
+        if errors:
+            errors.close()
+    if errors and summary.errors:
+        summary.error_file = str(error_path)
+    elif error_path and error_path.exists():
+        error_path.unlink()
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+
+
+async def _finish(summary: Summary, context: _Context) -> None:
+    counts = {name: getattr(summary, name) for name in
+              ("rows", "created", "updated", "unchanged", "duplicates_in_file", "errors")}
+    await ImportBatch.update(
+        {**counts, ImportBatch.status: "committed", ImportBatch.finished_at: dt.datetime.now(dt.timezone.utc)}
+    ).where(ImportBatch.id == context.batch_id)
+    await audit.record(
+        action="import", entity="import_batch", entity_id=context.batch_id, actor_id=context.actor_id,
+        changes={"file": [None, summary.file], "kind": [None, summary.kind], **{k: [None, v] for k, v in counts.items()}},
+    )
+
+
+async def _load_all(source, mapping, context, summary, errors, progress, chunk_rows) -> None:
+    width = len(source.headers)
+    loader = LOADERS[context.kind]
+    for chunk in source.chunks(chunk_rows):
+        good: list[tuple[int, list, Any]] = []
+        failed: list[tuple[int, list, str]] = []
+        for line, cells in chunk:
+            try:
+                good.append((line, cells, context.normalize(mapped((line, cells), mapping, width))))
+            except RowError as error:
+                failed.append((line, cells, str(error)))
+        failed += await loader(good, context, summary)
+        summary.rows += len(chunk)
+        summary.errors += len(failed)
+        await _record_errors(failed, context, errors)
+        if progress:
+            progress(len(chunk))
+
+
+async def _record_errors(failed, context, errors) -> None:
+    if not failed:
+        return
+    failed.sort()
+    await db.insert_rows(
+        "import_row_error",
+        ["import_batch", "line", "reason", "cells"],
+        [(context.batch_id, line, reason, json.dumps([_cell(c) for c in cells], ensure_ascii=False))
+         for line, cells, reason in failed],
+    )
+    if errors:
+        errors.write(failed)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    return value
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _ErrorFile:
+    """The rows the batch could not take, with their line and reason, as a CSV an admin can open."""
+
+    def __init__(self, path: Path, headers: list[str]):
+        self.handle = path.open("w", encoding="utf-8-sig", newline="")
+        self.writer = csv.writer(self.handle, delimiter=";")
+        self.writer.writerow(["line", "reason", *headers])
+
+    def write(self, failed: Iterable[tuple[int, list, str]]) -> None:
+        from crm.importing.export import safe_cell
+
+        self.writer.writerows([line, safe_cell(reason), *(safe_cell(_cell(c)) for c in cells)]
+                              for line, cells, reason in failed)
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+# --- what a batch knows: reference data, caches, the time --------------------------------------
+
+
+@dataclass
+class _Context:
+    kind: str
+    actor_id: int | None
+    default_department: int | None
+    departments: dict[str, int]
+    users_by_email: dict[str, int]
+    users_by_name: dict[str, int]
+    programmes: dict[str, int]
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    batch_id: int | None = None
+    seen: set[int] = field(default_factory=set)
+
+    @classmethod
+    async def create(cls, kind: str, department: str | None, actor_id: int | None) -> _Context:
+        departments: dict[str, int] = {}
+        for row in await Department.select():
+            for word in (row["code"], row["name_fi"], row["name_sv"], row["name_en"]):
+                departments.setdefault(header_key(word), row["id"])
+        users = await User.select(User.id, User.email, User.name)
+        by_name: dict[str, int] = {}
+        for row in users:
+            key = fold(row["name"] or "")
+            by_name[key] = -1 if key in by_name else row["id"]  # a shared name matches nobody
+        return cls(
+            kind=kind,
+            actor_id=actor_id,
+            default_department=departments.get(header_key(department)) if department else None,
+            departments=departments,
+            users_by_email={row["email"]: row["id"] for row in users},
+            users_by_name={key: uid for key, uid in by_name.items() if uid > 0 and key},
+            programmes={row["code"]: row["id"] for row in await Programme.select(Programme.id, Programme.code)},
+        )
+
+    def normalize(self, raw: dict[str, Any]) -> Any:
+        if self.kind == "companies":
+            return company_row(raw)
+        if self.kind == "contacts":
+            return contact_row(raw)
+        return interaction_row(raw)
+
+    def first_time(self, key: str) -> bool:
+        """False when an earlier row of this file had the same key (a duplicate in the file)."""
+        digest = hash(key)
+        if digest in self.seen:
+            return False
+        self.seen.add(digest)
+        return True
+
+    def programme_ids(self, codes: list[str]) -> list[int]:
+        unknown = [code for code in codes if code.upper() not in self.programmes]
+        if unknown:
+            raise RowError(f"Unknown programme: {', '.join(unknown)}")
+        return sorted({self.programmes[code.upper()] for code in codes})
+
+    def advisor(self, written: str) -> tuple[int | None, str]:
+        """A user by e-mail or by name; otherwise keep the text as the file wrote it."""
+        if not written:
+            return None, ""
+        user_id = self.users_by_email.get(written.lower()) or self.users_by_name.get(fold(written))
+        return (user_id, "") if user_id else (None, written)
+
+    def department(self, written: str) -> int:
+        if not written:
+            if self.default_department is None:
+                raise RowError("The row names no department (give --department or a department column)")
+            return self.default_department
+        department_id = self.departments.get(header_key(written))
+        if department_id is None:
+            raise RowError(f"Unknown department '{written}'")
+        return department_id
+
+
+# --- companies --------------------------------------------------------------------------------
+
+
+def _company_key(values: dict) -> str:
+    if values.get("business_id"):
+        return "id:" + values["business_id"]
+    return f"name:{values.get('name_key')}|{values.get('postal_code', '')}"
+
+
+async def _existing_companies(rows: list[dict]) -> tuple[dict[str, dict], dict[str, dict]]:
+    business_ids = [v["business_id"] for v in rows if v.get("business_id")]
+    name_keys = list({v["name_key"] for v in rows if v.get("name_key")})
+    by_id: dict[str, dict] = {}
+    by_name: dict[str, dict] = {}
+    if business_ids:
+        for row in await Company.select().where(Company.business_id.is_in(business_ids)):
+            by_id[row["business_id"]] = row
+    if name_keys:
+        for row in await Company.select().where(Company.name_key.is_in(name_keys)):
+            by_name.setdefault(f"{row['name_key']}|{row['postal_code']}", row)
+    return by_id, by_name
+
+
+async def load_companies(good, context: _Context, summary: Summary) -> list:
+    failed = []
+    fresh: list[tuple[int, list, dict]] = []
+    for line, cells, values in good:
+        try:
+            email = values.pop("responsible_advisor", None)
+            if email:
+                values["responsible_advisor"] = context.users_by_email.get(email)
+                if values["responsible_advisor"] is None:
+                    raise RowError(f"No user has the e-mail address {email} (responsible advisor)")
+            values["programmes"] = context.programme_ids(values.get("programmes") or [])
+        except RowError as error:
+            failed.append((line, cells, str(error)))
+            continue
+        if context.first_time(_company_key(values)):
+            fresh.append((line, cells, values))
+        else:
+            summary.duplicates_in_file += 1
+    by_id, by_name = await _existing_companies([values for _, _, values in fresh])
+    new, changed = [], []
+    for line, cells, values in fresh:
+        stored = by_id.get(values.get("business_id") or "")
+        if stored is None:
+            candidate = by_name.get(f"{values.get('name_key')}|{values.get('postal_code', '')}")
+            if candidate and (candidate["business_id"] is None or not values.get("business_id")):
+                stored = candidate
+        if stored is None:
+            new.append(values)
+        else:
+            changed.append((stored, _keep_stored(stored, values)))
+    await _insert_companies(new, context)
+    summary.created += len(new)
+    updated = await _update_records("company", COMPANY_FIELDS, changed, context, _company_programmes,
+                                    _company_derived)
+    summary.updated += updated
+    summary.unchanged += len(changed) - updated
+    return failed
+
+
+def _keep_stored(stored: dict, values: dict) -> dict:
+    """What a department's file may not overwrite: the same name spelled differently
+    ('KUPLATECH OY' for 'Kuplatech Oy'), and another unit's responsible advisor."""
+    keep = set()
+    if values.get("name_key") == stored["name_key"]:
+        keep.add("name")
+    if stored["responsible_advisor"] is not None:
+        keep.add("responsible_advisor")
+    return {field: value for field, value in values.items() if field not in keep}
+
+
+def _company_search_text(values: dict) -> str:
+    return search_text(values.get("name"), values.get("other_names"), values.get("business_id"))
+
+
+async def _insert_companies(new: list[dict], context: _Context) -> None:
+    ids = await db.reserve_ids("company", len(new))
+    columns = ["id", *COMPANY_FIELDS, "search_text", "created_at", "updated_at", "created_by", "updated_by",
+               "import_batch"]
+    rows, links = [], []
+    for company_id, values in zip(ids, new):
+        values = with_new_company_defaults(values)
+        record = {**COMPANY_DEFAULTS, **{k: v for k, v in values.items() if k in COMPANY_DEFAULTS}}
+        rows.append((company_id, *(record[name] for name in COMPANY_FIELDS), _company_search_text(record),
+                     context.now, context.now, context.actor_id, context.actor_id, context.batch_id))
+        links += [(company_id, programme_id) for programme_id in values["programmes"]]
+    await db.insert_rows("company", columns, rows)
+    await db.insert_rows("company_programme", ["company", "programme"], links)
+
+
+async def _company_programmes(company_ids: list[int]) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = {company_id: set() for company_id in company_ids}
+    if company_ids:
+        for row in await CompanyProgramme.select().where(CompanyProgramme.company.is_in(company_ids)):
+            found[row["company"]].add(row["programme"])
+    return found
+
+
+def _company_derived(record: dict) -> dict:
+    return {"name_key": name_key(record["name"]) or "", "search_text": _company_search_text(record)}
+
+
+def _contact_derived(record: dict) -> dict:
+    return {"person_key": name_key_person(record)}
+
+
+async def _update_records(table, fields, changed, context, programmes_of=None, derived=None) -> int:
+    """Update the stored records whose provided fields differ; remember prior values for revert."""
+    if not changed:
+        return 0
+    current_programmes = await programmes_of([stored["id"] for stored, _ in changed]) if programmes_of else {}
+    updates, change_rows, links = [], [], []
+    for stored, values in changed:
+        differing = {name: values[name] for name in fields
+                     if name in values and name != "name_key" and values[name] != stored[name]}
+        old = {name: audit.jsonable(stored[name]) for name in differing}
+        added = sorted(set(values.get("programmes") or []) - current_programmes.get(stored["id"], set()))
+        if added:
+            old["programmes"] = sorted(current_programmes[stored["id"]])
+            links += [(stored["id"], programme_id) for programme_id in added]
+        if not old:
+            continue
+        merged = {**stored, **differing}
+        if derived:
+            merged.update(derived(merged))
+            old.update({name: stored[name] for name in derived(merged) if merged[name] != stored[name]})
+        updates.append((merged, stored["id"]))
+        change_rows.append((context.batch_id, table, stored["id"], json.dumps(old, ensure_ascii=False)))
+    if updates:
+        columns = [name for name in fields if name != "name_key"]
+        columns += list(derived(updates[0][0])) if derived else []
+        assignments = ", ".join(f"{name} = ?" for name in [*columns, "updated_at", "updated_by"])
+        await db.execute_many(
+            f"UPDATE {table} SET {assignments} WHERE id = ?",
+            [(*(merged[name] for name in columns), context.now, context.actor_id, record_id)
+             for merged, record_id in updates],
+        )
+        await db.insert_rows("import_change", ["import_batch", "entity", "entity_id", "old_values"], change_rows)
+    if links:
+        link_table = {"company": "company_programme", "interaction": "interaction_programme"}[table]
+        await db.insert_rows(link_table, [table, "programme"], links)
+    return len(updates)
+
+
+# --- references from contacts and interactions to companies ------------------------------------
+
+
+async def _resolve_companies(references: list[dict]) -> dict[str, int | str]:
+    """Reference key -> company id, or the reason it cannot be resolved."""
+    business_ids = list({ref["business_id"] for ref in references if ref["business_id"]})
+    name_keys = list({ref["name_key"] for ref in references if not ref["business_id"] and ref["name_key"]})
+    found: dict[str, int | str] = {}
+    if business_ids:
+        rows = await Company.select(Company.id, Company.business_id).where(Company.business_id.is_in(business_ids))
+        found.update({"id:" + row["business_id"]: row["id"] for row in rows})
+    if name_keys:
+        rows = await Company.select(Company.id, Company.name_key).where(Company.name_key.is_in(name_keys))
+        for row in rows:
+            key = "name:" + row["name_key"]
+            found[key] = "ambiguous" if key in found else row["id"]
+    return found
+
+
+def _company_id(reference: dict, found: dict[str, int | str]) -> int:
+    if reference["business_id"]:
+        company_id = found.get("id:" + reference["business_id"])
+        if company_id is None:
+            raise RowError(f"No company with Business ID {reference['business_id']} is in the record "
+                           "(import companies first)")
+        return company_id
+    company_id = found.get("name:" + reference["name_key"])
+    if company_id is None:
+        raise RowError(f"Company '{reference['name']}' is not in the record (import companies first)")
+    if company_id == "ambiguous":
+        raise RowError(f"Several companies are called '{reference['name']}': give the Business ID")
+    return company_id
+
+
+# --- contacts ---------------------------------------------------------------------------------
+
+
+async def load_contacts(good, context: _Context, summary: Summary) -> list:
+    failed = []
+    found = await _resolve_companies([values["company"] for _, _, values in good])
+    fresh = []
+    for line, cells, values in good:
+        try:
+            values["company_id"] = _company_id(values["company"], found)
+        except RowError as error:
+            failed.append((line, cells, str(error)))
+            continue
+        contact = values["contact"]
+        values["person_key"] = name_key_person(contact)
+        key = ("email:" + contact["email"]) if contact.get("email") else \
+            f"person:{values['person_key']}|{values['company_id']}"
+        if context.first_time(key):
+            fresh.append(values)
+        else:
+            summary.duplicates_in_file += 1
+    stored_by_email, stored_by_person = await _existing_contacts(fresh)
+    links = await _existing_links([values["company_id"] for values in fresh])
+    new, changed, new_links = [], [], []
+    for values in fresh:
+        contact = values["contact"]
+        stored = stored_by_email.get(contact.get("email") or "") or \
+            stored_by_person.get(f"{values['person_key']}|{values['company_id']}")
+        if stored is None:
+            new.append(values)
+            continue
+        if contact.get("email") and stored["email"] not in (None, contact["email"]):
+            stored = None  # the same name at the company with another e-mail is another person
+            new.append(values)
+            continue
+        link_missing = (stored["id"], values["company_id"]) not in links
+        if link_missing:
+            new_links.append((values, stored["id"]))
+        changed.append((stored, contact, link_missing))
+    await _insert_contacts(new, context)
+    await _insert_links([(values, contact_id) for values, contact_id in new_links], context)
+    updated = await _update_records(
+        "contact", CONTACT_FIELDS, [(stored, contact) for stored, contact, _ in changed], context,
+        derived=_contact_derived,
+    )
+    touched_only_by_link = sum(1 for stored, contact, link_missing in changed
+                               if link_missing and not _differs(stored, contact, CONTACT_FIELDS))
+    summary.created += len(new)
+    summary.updated += updated + touched_only_by_link
+    summary.unchanged += len(changed) - updated - touched_only_by_link
+    return failed
+
+
+def name_key_person(contact: dict) -> str:
+    from crm.domain.names import person_key
+
+    return person_key(contact.get("first_name"), contact.get("last_name")) or ""
+
+
+def _differs(stored: dict, values: dict, fields: Iterable[str]) -> bool:
+    return any(name in values and values[name] != stored[name] for name in fields)
+
+
+async def _existing_contacts(fresh: list[dict]) -> tuple[dict[str, dict], dict[str, dict]]:
+    emails = [values["contact"]["email"] for values in fresh if values["contact"].get("email")]
+    person_keys = list({values["person_key"] for values in fresh if values["person_key"]})
+    by_email, by_person = {}, {}
+    if emails:
+        by_email = {row["email"]: row for row in await Contact.select().where(Contact.email.is_in(emails))}
+    if person_keys:
+        rows = await CompanyContact.select(
+            CompanyContact.company, *CompanyContact.contact.all_columns()
+        ).where(CompanyContact.contact.person_key.is_in(person_keys))
+        for row in rows:
+            stored = {name.split(".", 1)[1]: value for name, value in row.items() if name.startswith("contact.")}
+            by_person.setdefault(f"{stored['person_key']}|{row['company']}", stored)
+    return by_email, by_person
+
+
+async def _existing_links(company_ids: list[int]) -> set[tuple[int, int]]:
+    if not company_ids:
+        return set()
+    rows = await CompanyContact.select(CompanyContact.contact, CompanyContact.company).where(
+        CompanyContact.company.is_in(list(set(company_ids)))
+    )
+    return {(row["contact"], row["company"]) for row in rows}
+
+
+async def _insert_contacts(new: list[dict], context: _Context) -> None:
+    ids = await db.reserve_ids("contact", len(new))
+    columns = ["id", *CONTACT_FIELDS, "person_key", "created_at", "updated_at", "created_by", "updated_by",
+               "import_batch"]
+    rows = []
+    for contact_id, values in zip(ids, new):
+        record = {**CONTACT_DEFAULTS, **values["contact"]}
+        rows.append((contact_id, *(record[name] for name in CONTACT_FIELDS), values["person_key"],
+                     context.now, context.now, context.actor_id, context.actor_id, context.batch_id))
+    await db.insert_rows("contact", columns, rows)
+    await _insert_links(list(zip(new, ids)), context)
+
+
+async def _insert_links(pairs: list[tuple[dict, int]], context: _Context) -> None:
+    await db.insert_rows(
+        "company_contact",
+        ["company", "contact", "role", "start_date", "end_date", "import_batch"],
+        [(values["company_id"], contact_id, values["role"], values["start_date"], values["end_date"],
+          context.batch_id) for values, contact_id in pairs],
+    )
+
+
+# --- interactions -----------------------------------------------------------------------------
+
+
+def _content_key(company_id: int, department_id: int, values: dict) -> str:
+    subject = fold(values.get("subject") or "")
+    text = f"{company_id}|{department_id}|{values['date'].isoformat()}|{values['kind']}|{subject}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def load_interactions(good, context: _Context, summary: Summary) -> list:
+    failed = []
+    found = await _resolve_companies([values["company"] for _, _, values in good])
+    emails = list({email for _, _, values in good for email in values["contact_emails"]})
+    contacts = {}
+    if emails:
+        contacts = {row["email"]: row["id"] for row in
+                    await Contact.select(Contact.id, Contact.email).where(Contact.email.is_in(emails))}
+    fresh = []
+    for line, cells, values in good:
+        try:
+            company_id = _company_id(values["company"], found)
+            department_id = context.department(values["department"])
+            missing = [email for email in values["contact_emails"] if email not in contacts]
+            if missing:
+                raise RowError(f"Contact {missing[0]} is not in the record (import contacts first)")
+            programme_ids = context.programme_ids(values["programmes"])
+        except RowError as error:
+            failed.append((line, cells, str(error)))
+            continue
+        record = values["interaction"]
+        record["company"], record["department"] = company_id, department_id
+        record["advisor"], record["advisor_name"] = context.advisor(values["advisor"])
+        record["content_key"] = _content_key(company_id, department_id, record)
+        record["programmes"] = programme_ids
+        record["contact_ids"] = sorted({contacts[email] for email in values["contact_emails"]})
+        if context.first_time(record["content_key"]):
+            fresh.append(record)
+        else:
+            summary.duplicates_in_file += 1
+    keys = [record["content_key"] for record in fresh]
+    stored = {}
+    if keys:
+        stored = {row["content_key"]: row for row in
+                  await Interaction.select().where(Interaction.content_key.is_in(keys))}
+    new = [record for record in fresh if record["content_key"] not in stored]
+    changed = [(stored[record["content_key"]], record) for record in fresh if record["content_key"] in stored]
+    await _insert_interactions(new, context)
+    updated = await _update_records("interaction", INTERACTION_UPDATABLE, changed, context,
+                                    _interaction_programmes)
+    summary.created += len(new)
+    summary.updated += updated
+    summary.unchanged += len(changed) - updated
+    return failed
+
+
+async def _interaction_programmes(interaction_ids: list[int]) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = {interaction_id: set() for interaction_id in interaction_ids}
+    if interaction_ids:
+        rows = await InteractionProgramme.select().where(InteractionProgramme.interaction.is_in(interaction_ids))
+        for row in rows:
+            found[row["interaction"]].add(row["programme"])
+    return found
+
+
+async def _insert_interactions(new: list[dict], context: _Context) -> None:
+    ids = await db.reserve_ids("interaction", len(new))
+    defaults = {"subject": "", "notes": "", "follow_up_date": None, "follow_up_done": False, "confidential": False}
+    columns = ["id", *INTERACTION_FIELDS, "content_key", "created_at", "updated_at", "created_by", "updated_by",
+               "import_batch"]
+    rows, contact_links, programme_links = [], [], []
+    for interaction_id, record in zip(ids, new):
+        record = {**defaults, **record}
+        rows.append((interaction_id, *(record[name] for name in INTERACTION_FIELDS), record["content_key"],
+                     context.now, context.now, context.actor_id, context.actor_id, context.batch_id))
+        contact_links += [(interaction_id, contact_id) for contact_id in record["contact_ids"]]
+        programme_links += [(interaction_id, programme_id) for programme_id in record["programmes"]]
+    await db.insert_rows("interaction", columns, rows)
+    await db.insert_rows("interaction_contact", ["interaction", "contact"], contact_links)
+    await db.insert_rows("interaction_programme", ["interaction", "programme"], programme_links)
+
+
+LOADERS = {"companies": load_companies, "contacts": load_contacts, "interactions": load_interactions}

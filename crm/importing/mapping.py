@@ -1,0 +1,145 @@
+"""Headers to fields, from a Finnish, Swedish and English vocabulary (any case, with or without
+diacritics). A mapping profile ({"header as written": "field" or null}) overrides the guess."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Mapping
+
+KINDS = ("companies", "contacts", "interactions")
+
+# field -> header words. Shared by the kinds that have the field.
+VOCABULARY: dict[str, tuple[str, ...]] = {
+    "business_id": (
+        "Y-tunnus", "Ytunnus", "Y-tunnus/ALV-nro", "LY-tunnus", "Yritystunnus", "ALV-numero",
+        "FO-nummer", "FO-nr", "Företags- och organisationsnummer", "Organisationsnummer",
+        "Business ID", "Business Identity Code", "VAT", "VAT number", "Company ID",
+    ),
+    "name": ("Yritys", "Yrityksen nimi", "Nimi", "Toiminimi", "Asiakas", "Organisaatio", "Företag",
+             "Företagets namn", "Namn", "Firma", "Company", "Company name", "Name", "Organisation", "Organization"),
+    "company_name": ("Yritys", "Yrityksen nimi", "Asiakas", "Organisaatio", "Toiminimi", "Företag",
+                     "Företagets namn", "Firma", "Company", "Company name", "Organisation", "Organization"),
+    "other_names": ("Rinnakkaisnimi", "Muut nimet", "Aputoiminimi", "Parallellnamn", "Bifirma", "Other names",
+                    "Parallel name", "Trade name"),
+    "company_form": ("Yritysmuoto", "Yhtiömuoto", "Oikeudellinen muoto", "Bolagsform", "Företagsform",
+                     "Company form", "Legal form"),
+    "industry_code": ("Toimiala", "TOL", "Toimialakoodi", "Päätoimiala", "TOL-koodi", "Bransch", "Näringsgren",
+                      "Branschkod", "Industry", "Industry code", "NACE"),
+    "industry_classification": ("Toimialaluokitus", "TOL-luokitus", "Luokitus", "Näringsgrensindelning",
+                                "Industry classification", "Classification"),
+    "size_class": ("Henkilöstöluokka", "Henkilöstö", "Kokoluokka", "Henkilöstömäärä", "Storleksklass",
+                   "Personal", "Size", "Size class", "Employees"),
+    "website": ("Verkkosivu", "Verkkosivut", "Kotisivu", "Kotisivut", "www", "Webbplats", "Hemsida", "Website",
+                "Web", "Homepage", "URL"),
+    "street": ("Osoite", "Katuosoite", "Käyntiosoite", "Postiosoite", "Lähiosoite", "Adress", "Gatuadress",
+               "Besöksadress", "Postadress", "Address", "Street address", "Street"),
+    "postal_code": ("Postinumero", "Postinro", "Pnro", "Postnummer", "Postal code", "Postcode", "ZIP", "ZIP code"),
+    "city": ("Postitoimipaikka", "Kaupunki", "Paikkakunta", "Kotipaikka", "Kunta", "Postanstalt", "Stad", "Ort",
+             "Hemort", "Kommun", "City", "Town", "Municipality"),
+    "municipality_code": ("Kuntakoodi", "Kuntanumero", "Kommunkod", "Municipality code"),
+    "country": ("Maa", "Land", "Country"),
+    "status": ("Tila", "Toiminnan tila", "Status", "Company status"),
+    "responsible_advisor": ("Vastuuhenkilö", "Yhteyshenkilö (kaupunki)", "Vastuuneuvoja", "Ansvarsperson",
+                            "Owner", "Account owner", "Responsible advisor"),
+    "programmes": ("Ohjelmat", "Ohjelma", "Hanke", "Hankkeet", "Program", "Programmes", "Programme",
+                   "Programs", "Projects", "Project"),
+    "first_name": ("Etunimi", "Etunimet", "Förnamn", "First name", "Given name"),
+    "last_name": ("Sukunimi", "Efternamn", "Last name", "Surname", "Family name"),
+    "full_name": ("Yhteyshenkilö", "Kontaktihenkilö", "Henkilö", "Nimi", "Kontaktperson", "Namn",
+                  "Contact person", "Contact", "Name", "Full name"),
+    "email": ("Sähköposti", "Sähköpostiosoite", "S-posti", "Email", "E-post", "E-postadress", "E-mail",
+              "E-mail address"),
+    "phone": ("Puhelin", "Puhelinnumero", "Puh.", "Puh", "Matkapuhelin", "GSM", "Telefon", "Mobil",
+              "Telefonnummer", "Phone", "Mobile", "Phone number", "Tel"),
+    "title": ("Titteli", "Tehtävänimike", "Asema", "Nimike", "Titel", "Befattning", "Title", "Job title", "Position"),
+    "language": ("Kieli", "Asiointikieli", "Språk", "Language"),
+    "role": ("Rooli", "Rooli yrityksessä", "Roll", "Role"),
+    "start_date": ("Alkaen", "Alkupäivä", "Rooli alkaen", "Från", "Startdatum", "Start date", "From", "Since"),
+    "end_date": ("Päättyen", "Loppupäivä", "Asti", "Till", "Slutdatum", "End date", "Until"),
+    "date": ("Päivämäärä", "Pvm", "Tapaamispäivä", "Yhteydenottopäivä", "Päivä", "Datum", "Date", "Meeting date"),
+    "kind": ("Kontaktin tyyppi", "Yhteydenoton tyyppi", "Yhteydenottotapa", "Kanava", "Tapaamisen tyyppi",
+             "Tyyppi", "Laji", "Kontakttyp", "Kanal", "Typ", "Contact type", "Type", "Channel", "Kind"),
+    "subject": ("Aihe", "Otsikko", "Asia", "Ämne", "Rubrik", "Subject", "Topic", "Title of meeting"),
+    "notes": ("Muistiinpanot", "Lisätiedot", "Kommentit", "Huomiot", "Kuvaus", "Muistio", "Anteckningar",
+              "Tilläggsuppgifter", "Kommentarer", "Beskrivning", "Notes", "Comments", "Description"),
+    "contact_email": ("Yhteyshenkilön sähköposti", "Yhteyshenkilö sähköposti", "Kontaktpersonens e-post",
+                      "Contact email", "Contact e-mail", "Contact person email"),
+    "advisor": ("Neuvoja", "Asiantuntija", "Käsittelijä", "Vastuuhenkilö", "Kirjaaja", "Rådgivare",
+                "Handläggare", "Ansvarsperson", "Advisor", "Adviser", "Staff", "Owner", "Logged by"),
+    "department": ("Yksikkö", "Palvelualue", "Osasto", "Enhet", "Avdelning", "Unit", "Department"),
+    "follow_up_date": ("Seurantapäivä", "Seuranta", "Jatkotoimenpide pvm", "Uppföljningsdatum", "Uppföljning",
+                       "Follow-up date", "Follow up", "Follow-up"),
+    "follow_up_done": ("Seuranta tehty", "Seuranta valmis", "Hoidettu", "Uppföljning klar", "Uppföljning gjord",
+                       "Follow-up done", "Done"),
+    "confidential": ("Luottamuksellinen", "Salassa pidettävä", "Salainen", "Konfidentiell", "Sekretess",
+                     "Confidential", "Secret"),
+}
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    "companies": (
+        "business_id", "name", "other_names", "company_form", "industry_code", "industry_classification",
+        "size_class", "website", "street", "postal_code", "city", "municipality_code", "country", "status",
+        "responsible_advisor", "programmes",
+    ),
+    "contacts": (
+        "first_name", "last_name", "full_name", "email", "phone", "title", "language",
+        "business_id", "company_name", "role", "start_date", "end_date",
+    ),
+    "interactions": (
+        "date", "business_id", "company_name", "kind", "subject", "notes", "contact_email", "advisor",
+        "department", "follow_up_date", "follow_up_done", "programmes", "confidential",
+    ),
+}
+
+# A file without at least one of these cannot make a single record of its kind.
+REQUIRED_ANY: dict[str, tuple[str, ...]] = {
+    "companies": ("business_id", "name"),
+    "contacts": ("email", "first_name", "last_name", "full_name"),
+    "interactions": ("date",),
+}
+
+
+class MappingError(Exception):
+    """The file's columns cannot be mapped; the message says why."""
+
+
+def header_key(header: Any) -> str:
+    """'Sähköposti ' -> 'sahkoposti': case, diacritics, spaces and punctuation do not matter."""
+    folded = unicodedata.normalize("NFKD", str(header or "")).casefold()
+    folded = "".join(char for char in folded if not unicodedata.combining(char))
+    return re.sub(r"[^0-9a-z]", "", folded)
+
+
+def _lookup(kind: str) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for field in FIELDS[kind]:
+        for word in VOCABULARY[field]:
+            table.setdefault(header_key(word), field)  # first field listed wins ("Yritys" in contacts)
+    return table
+
+
+def propose_mapping(kind: str, headers: list[str], profile: Mapping[str, Any] | None = None) -> dict[int, str]:
+    """Column index -> field. A profile maps header text to a field name (or null to skip)."""
+    if kind not in FIELDS:
+        raise MappingError(f"Unknown import kind '{kind}' (use {', '.join(KINDS)})")
+    lookup = _lookup(kind)
+    overrides: dict[str, str | None] = {}
+    for header, field in (profile or {}).items():
+        if field not in (None, "") and field not in FIELDS[kind]:
+            raise MappingError(f"Mapping profile: '{field}' is not a field of {kind} ({', '.join(FIELDS[kind])})")
+        overrides[header_key(header)] = field or None
+    mapping: dict[int, str] = {}
+    for index, header in enumerate(headers):
+        key = header_key(header)
+        field = overrides[key] if key in overrides else lookup.get(key)
+        if field and field not in mapping.values():  # a repeated header: the first column counts
+            mapping[index] = field
+    if not mapping:
+        raise MappingError(
+            f"No column of this file is recognised as a {kind} field (headers: {', '.join(headers) or 'none'})"
+        )
+    if not any(field in mapping.values() for field in REQUIRED_ANY[kind]):
+        needed = " or ".join(REQUIRED_ANY[kind])
+        raise MappingError(f"The file has no {needed} column, which {kind} need")
+    return mapping

@@ -1,0 +1,110 @@
+"""One row at a time, pure: mapped cells -> clean values with the domain rules, or a reason.
+
+The reason is written for the admin who will open the error file ("Business ID '1234567-1':
+wrong check digit"). References to other records (company, contacts, advisor, department,
+programmes) are cleaned here and resolved against the database in load.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from crm.domain.dates import parse_date
+from crm.domain.emails import normalize_email
+from crm.domain.names import name_key
+from crm.domain.records import clean_company, clean_contact, clean_interaction, text
+from crm.domain.ytunnus import normalize_business_id
+from crm.importing.read import Row
+from crm.services.lookups import split_codes
+
+
+class RowError(Exception):
+    """This row cannot be imported; the message says why."""
+
+
+def mapped(row: Row, mapping: Mapping[int, str], width: int) -> dict[str, Any]:
+    """The row's cells by field name. Extra non-empty cells past the header are an error."""
+    line, cells = row
+    extra = [cell for cell in cells[width:] if text(cell)]
+    if extra:
+        raise RowError(f"The row has {len(cells)} cells but the header has {width} columns")
+    return {field: cells[index] if index < len(cells) else None for index, field in mapping.items()}
+
+
+def _fail(errors: Mapping[str, str]) -> None:
+    if errors:
+        raise RowError("; ".join(dict.fromkeys(errors.values())))
+
+
+def _company_reference(raw: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """The company a contact or interaction row names: by Business ID, else by name."""
+    reference: dict[str, Any] = {"business_id": None, "name_key": None, "name": ""}
+    try:
+        reference["business_id"] = normalize_business_id(raw.get("business_id"))
+    except ValueError as error:
+        errors["business_id"] = str(error)
+    reference["name"] = text(raw.get("company_name"), 300)
+    reference["name_key"] = name_key(reference["name"]) if reference["name"] else None
+    if not reference["business_id"] and not reference["name_key"] and "business_id" not in errors:
+        errors["company"] = "The row names no company (Business ID or company name)"
+    return reference
+
+
+def _split_full_name(full: str) -> tuple[str, str]:
+    """'Virtanen, Aino' or 'Aino Virtanen' -> ('Aino', 'Virtanen')."""
+    if "," in full:
+        last, _, first = full.partition(",")
+        return first.strip(), last.strip()
+    first, _, last = full.rpartition(" ")
+    return first.strip(), last.strip()
+
+
+def _provided(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the cells that hold something: a blank cell never erases what the record holds."""
+    return {field: value for field, value in raw.items() if text(value)}
+
+
+def company_row(raw: Mapping[str, Any]) -> dict[str, Any]:
+    values, errors = clean_company(_provided(raw), creating=True)
+    if "name" in errors and values.get("business_id") is None and "business_id" not in errors:
+        errors["name"] = "The row has neither a company name nor a Business ID"
+    _fail(errors)
+    values["programmes"] = split_codes(raw.get("programmes"))
+    return values
+
+
+def contact_row(raw: Mapping[str, Any]) -> dict[str, Any]:
+    raw = dict(raw)
+    full_name = text(raw.pop("full_name", None), 200)
+    if full_name and not text(raw.get("first_name")) and not text(raw.get("last_name")):
+        raw["first_name"], raw["last_name"] = _split_full_name(full_name)
+    values, errors = clean_contact(_provided(raw), creating=True)
+    company = _company_reference(raw, errors)
+    role = {}
+    for field in ("start_date", "end_date"):
+        try:
+            role[field] = parse_date(raw.get(field))
+        except ValueError as error:
+            errors[field] = str(error)
+    _fail(errors)
+    return {"contact": values, "company": company, "role": text(raw.get("role"), 200), **role}
+
+
+def interaction_row(raw: Mapping[str, Any]) -> dict[str, Any]:
+    values, errors = clean_interaction(_provided(raw), creating=True)
+    company = _company_reference(raw, errors)
+    contact_emails = []
+    for part in split_codes(raw.get("contact_email")):
+        try:
+            contact_emails.append(normalize_email(part))
+        except ValueError as error:
+            errors["contact_email"] = str(error)
+    _fail(errors)
+    return {
+        "interaction": values,
+        "company": company,
+        "contact_emails": [email for email in contact_emails if email],
+        "advisor": text(raw.get("advisor"), 200),
+        "department": text(raw.get("department")),
+        "programmes": split_codes(raw.get("programmes")),
+    }

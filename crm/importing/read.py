@@ -1,0 +1,202 @@
+"""Bytes to rows: encoding and delimiter detection for CSV, streaming XLSX.
+
+Rows come out in chunks as (line, cells): `line` is where the row starts in the file
+(the header is line 1), so an admin can find it; blank lines are skipped, not rows.
+Nothing here loads a whole file into memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from charset_normalizer import from_bytes
+
+SAMPLE_BYTES = 256 * 1024
+DELIMITERS = (";", ",", "\t", "|")
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+MAX_FIELD_CHARS = 1_000_000
+
+csv.field_size_limit(MAX_FIELD_CHARS)
+
+Row = tuple[int, list[Any]]
+
+
+class Unreadable(Exception):
+    """The file as a whole cannot be read; the message says why, in an admin's words."""
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    format: str  # "csv" or "xlsx"
+    headers: list[str]
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    _skip: int = field(default=0, repr=False)
+
+    def rows(self) -> Iterator[Row]:
+        return _csv_rows(self) if self.format == "csv" else _xlsx_rows(self)
+
+    def chunks(self, size: int) -> Iterator[list[Row]]:
+        rows = self.rows()
+        while chunk := list(itertools.islice(rows, size)):
+            yield chunk
+
+
+def open_source(path: Path | str, *, sheet: str | None = None) -> SourceFile:
+    """Detect the format (and encoding, delimiter or sheet) and read the header row."""
+    path = Path(path)
+    with path.open("rb") as handle:
+        head = handle.read(SAMPLE_BYTES)
+    if not head.strip():
+        raise Unreadable("The file is empty")
+    if head.startswith(b"PK\x03\x04"):
+        return _open_xlsx(path, sheet)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise Unreadable("This is an old Excel (.xls) file: save it as .xlsx or CSV and try again")
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        raise Unreadable("The file is named .xlsx but is not an Excel workbook")
+    return _open_csv(path, head)
+
+
+def detect_encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" not in head:
+        try:
+            head.decode("cp1252")
+            return "cp1252"  # what Finnish Excel writes when it is not told otherwise
+        except UnicodeDecodeError:
+            pass
+    best = from_bytes(head).best()
+    if best is None:
+        raise Unreadable("The file is not text that can be read (is it a spreadsheet or a binary file?)")
+    return best.encoding
+
+
+def _looks_binary(text: str) -> bool:
+    controls = sum(1 for char in text if char < " " and char not in "\t\r\n")
+    return controls > max(8, len(text) // 100)
+
+
+def detect_delimiter(sample: str) -> str:
+    """The candidate that splits the first records into the same, largest number of fields."""
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        records = list(itertools.islice(csv.reader(io.StringIO(sample), delimiter=delimiter), 50))
+        records = [record for record in records if record]
+        if len(records) > 1:
+            records = records[:-1]  # the sample may cut the last record short
+        if not records or len(records[0]) < 2:
+            continue
+        width = len(records[0])
+        score = (sum(1 for record in records if len(record) == width), width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _open_csv(path: Path, head: bytes) -> SourceFile:
+    encoding = detect_encoding(head)
+    sample = head.decode(encoding, errors="ignore")
+    if _looks_binary(sample):
+        raise Unreadable("The file holds binary data, not a CSV table")
+    source = SourceFile(path=path, format="csv", headers=[], encoding=encoding, delimiter=detect_delimiter(sample))
+    for line, cells in _csv_records(source):
+        if any(str(cell).strip() for cell in cells):
+            source.headers = [str(cell).replace("\x00", "").strip() for cell in cells]
+            source._skip = line
+            return source
+    raise Unreadable("The file is empty")
+
+
+def _csv_records(source: SourceFile) -> Iterator[Row]:
+    with source.path.open("r", encoding=source.encoding, errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter=source.delimiter or ",")
+        start = 1
+        try:
+            for cells in reader:
+                yield start, cells
+                start = reader.line_num + 1
+        except csv.Error as error:
+            raise Unreadable(f"Line {start}: {error}") from None
+
+
+def _csv_rows(source: SourceFile) -> Iterator[Row]:
+    for line, cells in _csv_records(source):
+        if line <= source._skip or not any(cell.strip() for cell in cells):
+            continue
+        yield line, cells
+
+
+def _open_xlsx(path: Path, sheet: str | None) -> SourceFile:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise Unreadable(f"The Excel file cannot be opened ({error})") from None
+    try:
+        name = sheet or workbook.sheetnames[0]
+        if name not in workbook.sheetnames:
+            raise Unreadable(f"The workbook has no sheet '{name}' (it has: {', '.join(workbook.sheetnames)})")
+        for number, cells in enumerate(workbook[name].iter_rows(values_only=True), start=1):
+            if any(_blank(cell) is False for cell in cells):
+                headers = [str(cell if cell is not None else "").strip() for cell in cells]
+                return SourceFile(path=path, format="xlsx", headers=headers, sheet=name, _skip=number)
+    finally:
+        workbook.close()
+    raise Unreadable("The first sheet is empty")
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _xlsx_rows(source: SourceFile) -> Iterator[Row]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(source.path, read_only=True, data_only=True)
+    try:
+        for number, cells in enumerate(workbook[source.sheet].iter_rows(values_only=True), start=1):
+            if number <= source._skip or all(_blank(cell) for cell in cells):
+                continue
+            yield number, list(cells)
+    finally:
+        workbook.close()
+
+
+def estimate_rows(source: SourceFile) -> int | None:
+    """About how many data rows the file holds (for a progress bar), without parsing it."""
+    if source.format == "xlsx":
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(source.path, read_only=True)
+        try:
+            rows = workbook[source.sheet].max_row
+        finally:
+            workbook.close()
+        return max(rows - source._skip, 0) if rows else None
+    newline = "\n".encode(source.encoding or "utf-8").removeprefix(codecs.BOM_UTF16_LE).removeprefix(
+        codecs.BOM_UTF16_BE)
+    count = 0
+    with source.path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            count += block.count(newline)
+    return max(count - source._skip + 1, 0)

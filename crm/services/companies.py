@@ -1,0 +1,144 @@
+"""Companies: create and update with validation, duplicate checks and audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Mapping
+
+from crm import db
+from crm.domain.names import search_text
+from crm.domain.records import clean_company, with_new_company_defaults
+from crm.errors import Invalid, NotFound
+from crm.services import audit
+from crm.services.lookups import advisor_id_by_email, programme_ids_by_code
+from crm.tables import Company, CompanyProgramme
+
+ENTITY = "company"
+
+
+def _search_text(values: Mapping[str, Any]) -> str:
+    return search_text(values.get("name"), values.get("other_names"), values.get("business_id"))
+
+
+def _audited(clean: Mapping[str, Any]) -> dict:
+    """The fields a person wrote; derived matching keys stay out of the history."""
+    return {field: value for field, value in clean.items() if field != "name_key"}
+
+
+async def _check_unique(clean: Mapping[str, Any], company_id: int | None = None) -> None:
+    if not clean.get("business_id"):
+        return
+    query = Company.select(Company.id, Company.name).where(Company.business_id == clean["business_id"])
+    if company_id is not None:
+        query = query.where(Company.id != company_id)
+    other = await query.first()
+    if other:
+        raise Invalid(
+            {"business_id": f"Business ID {clean['business_id']} already belongs to {other['name']}"}
+        )
+
+
+async def _resolve(clean: dict[str, Any], raw: Mapping[str, Any]) -> list[int] | None:
+    """Turn the advisor e-mail into a user id and programme codes into ids (or field errors)."""
+    errors: dict[str, str] = {}
+    if "responsible_advisor" in clean:
+        email = clean.pop("responsible_advisor")
+        try:
+            clean["responsible_advisor"] = await advisor_id_by_email(email) if email else None
+        except ValueError as error:
+            errors["responsible_advisor"] = str(error)
+    programme_ids = None
+    if "programmes" in raw:
+        try:
+            programme_ids = await programme_ids_by_code(raw["programmes"])
+        except ValueError as error:
+            errors["programmes"] = str(error)
+    if errors:
+        raise Invalid(errors)
+    return programme_ids
+
+
+async def create_company(data: Mapping[str, Any], *, actor_id: int | None = None) -> int:
+    clean, errors = clean_company(data, creating=True)
+    if errors:
+        raise Invalid(errors)
+    clean = with_new_company_defaults(clean)
+    programme_ids = await _resolve(clean, data)
+    now = dt.datetime.now(dt.timezone.utc)
+    async with db.write_transaction():
+        await _check_unique(clean)
+        row = Company(
+            **clean,
+            search_text=_search_text(clean),
+            created_at=now,
+            updated_at=now,
+            created_by=actor_id,
+            updated_by=actor_id,
+        )
+        try:
+            await row.save()
+        except Exception as error:  # a concurrent writer took the Business ID first
+            if db.is_unique_violation(error):
+                raise Invalid({"business_id": f"Business ID {clean['business_id']} already exists"}) from None
+            raise
+        await _set_programmes(row.id, programme_ids or [])
+        changes = audit.diff({}, {**_audited(clean), "programmes": sorted(programme_ids or [])})
+        await audit.record(action="create", entity=ENTITY, entity_id=row.id, actor_id=actor_id, changes=changes)
+    return row.id
+
+
+async def update_company(company_id: int, data: Mapping[str, Any], *, actor_id: int | None = None) -> dict:
+    """Apply the given fields; returns {field: [old, new]} of what changed (empty: nothing did)."""
+    clean, errors = clean_company(data, creating=False)
+    if errors:
+        raise Invalid(errors)
+    programme_ids = await _resolve(clean, data)
+    async with db.write_transaction():
+        old = await Company.select().where(Company.id == company_id).first()
+        if old is None:
+            raise NotFound(f"Company #{company_id} does not exist")
+        await _check_unique(clean, company_id)
+        changes = audit.diff(old, _audited(clean))
+        if programme_ids is not None:
+            old_programmes = await _programme_ids(company_id)
+            if sorted(programme_ids) != old_programmes:
+                changes["programmes"] = [old_programmes, sorted(programme_ids)]
+                await _set_programmes(company_id, programme_ids)
+        if not changes:
+            return {}
+        values = {field: clean[field] for field in changes if field in clean}
+        if "name" in values:
+            values["name_key"] = clean["name_key"]
+        merged = {**old, **values}
+        await Company.update(
+            {
+                **values,
+                Company.search_text: _search_text(merged),
+                Company.updated_at: dt.datetime.now(dt.timezone.utc),
+                Company.updated_by: actor_id,
+            }
+        ).where(Company.id == company_id)
+        await audit.record(action="update", entity=ENTITY, entity_id=company_id, actor_id=actor_id, changes=changes)
+    return changes
+
+
+async def get_company(company_id: int) -> dict:
+    row = await Company.select().where(Company.id == company_id).first()
+    if row is None:
+        raise NotFound(f"Company #{company_id} does not exist")
+    return row
+
+
+async def _programme_ids(company_id: int) -> list[int]:
+    rows = await CompanyProgramme.select(CompanyProgramme.programme).where(
+        CompanyProgramme.company == company_id
+    )
+    return sorted(row["programme"] for row in rows)
+
+
+async def _set_programmes(company_id: int, programme_ids: list[int]) -> None:
+    await CompanyProgramme.delete().where(CompanyProgramme.company == company_id)
+    if programme_ids:
+        await CompanyProgramme.insert(
+            *(CompanyProgramme(company=company_id, programme=pid) for pid in sorted(set(programme_ids)))
+        )

@@ -1,0 +1,137 @@
+"""Contacts (people) and their dated roles at companies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Mapping, Sequence
+
+from crm import db
+from crm.domain.dates import parse_date
+from crm.domain.names import person_key
+from crm.domain.records import clean_contact, text
+from crm.errors import Invalid, NotFound
+from crm.services import audit
+from crm.tables import Company, CompanyContact, Contact
+
+ENTITY = "contact"
+
+
+def _clean_roles(roles: Sequence[Mapping[str, Any]]) -> tuple[list[dict], dict[str, str]]:
+    """Each role: company_id, role, start_date, end_date. Errors name the role's position."""
+    clean, errors = [], {}
+    for number, role in enumerate(roles, start=1):
+        try:
+            start, end = parse_date(role.get("start_date")), parse_date(role.get("end_date"))
+            if start and end and end < start:
+                raise ValueError("the role ends before it starts")
+            clean.append(
+                {
+                    "company": int(role["company_id"]),
+                    "role": text(role.get("role"), 200),
+                    "start_date": start,
+                    "end_date": end,
+                }
+            )
+        except (ValueError, KeyError, TypeError) as error:
+            errors[f"roles.{number}"] = f"Role {number}: {error}"
+    return clean, errors
+
+
+async def _check_unique_email(email: str | None, contact_id: int | None = None) -> None:
+    if not email:
+        return
+    query = Contact.select(Contact.id).where(Contact.email == email)
+    if contact_id is not None:
+        query = query.where(Contact.id != contact_id)
+    if await query.first():
+        raise Invalid({"email": f"Another contact already has the e-mail address {email}"})
+
+
+async def create_contact(
+    data: Mapping[str, Any],
+    *,
+    roles: Sequence[Mapping[str, Any]] = (),
+    actor_id: int | None = None,
+) -> int:
+    clean, errors = clean_contact(data, creating=True)
+    clean_roles, role_errors = _clean_roles(roles)
+    if errors or role_errors:
+        raise Invalid({**errors, **role_errors})
+    now = dt.datetime.now(dt.timezone.utc)
+    async with db.write_transaction():
+        await _check_unique_email(clean.get("email"))
+        await _check_companies([role["company"] for role in clean_roles])
+        row = Contact(
+            **clean,
+            person_key=person_key(clean.get("first_name"), clean.get("last_name")) or "",
+            created_at=now,
+            updated_at=now,
+            created_by=actor_id,
+            updated_by=actor_id,
+        )
+        await row.save()
+        for role in clean_roles:
+            await CompanyContact.insert(CompanyContact(contact=row.id, **role))
+        changes = audit.diff({}, {**clean, "roles": [_describe(role) for role in clean_roles]})
+        await audit.record(action="create", entity=ENTITY, entity_id=row.id, actor_id=actor_id, changes=changes)
+    return row.id
+
+
+async def update_contact(contact_id: int, data: Mapping[str, Any], *, actor_id: int | None = None) -> dict:
+    clean, errors = clean_contact(data, creating=False)
+    if errors:
+        raise Invalid(errors)
+    async with db.write_transaction():
+        old = await Contact.select().where(Contact.id == contact_id).first()
+        if old is None:
+            raise NotFound(f"Contact #{contact_id} does not exist")
+        await _check_unique_email(clean.get("email"), contact_id)
+        changes = audit.diff(old, clean)
+        if not changes:
+            return {}
+        values = {field: clean[field] for field in changes}
+        merged = {**old, **values}
+        await Contact.update(
+            {
+                **values,
+                Contact.person_key: person_key(merged["first_name"], merged["last_name"]) or "",
+                Contact.updated_at: dt.datetime.now(dt.timezone.utc),
+                Contact.updated_by: actor_id,
+            }
+        ).where(Contact.id == contact_id)
+        await audit.record(action="update", entity=ENTITY, entity_id=contact_id, actor_id=actor_id, changes=changes)
+    return changes
+
+
+async def add_role(contact_id: int, role: Mapping[str, Any], *, actor_id: int | None = None) -> int:
+    clean_roles, errors = _clean_roles([role])
+    if errors:
+        raise Invalid(errors)
+    clean = clean_roles[0]
+    async with db.write_transaction():
+        if not await Contact.exists().where(Contact.id == contact_id):
+            raise NotFound(f"Contact #{contact_id} does not exist")
+        await _check_companies([clean["company"]])
+        row = CompanyContact(contact=contact_id, **clean)
+        await row.save()
+        await audit.record(
+            action="add_role",
+            entity=ENTITY,
+            entity_id=contact_id,
+            actor_id=actor_id,
+            changes={"roles": [None, _describe(clean)]},
+        )
+    return row.id
+
+
+async def _check_companies(company_ids: Sequence[int]) -> None:
+    if not company_ids:
+        return
+    rows = await Company.select(Company.id).where(Company.id.is_in(list(company_ids)))
+    missing = sorted(set(company_ids) - {row["id"] for row in rows})
+    if missing:
+        raise Invalid({"roles": f"Company #{missing[0]} does not exist"})
+
+
+def _describe(role: Mapping[str, Any]) -> dict:
+    return {key: audit.jsonable(value) for key, value in role.items()}

@@ -1,0 +1,108 @@
+"""Interactions: a meeting, call, visit ... between a department and a company."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Mapping, Sequence
+
+from crm import db
+from crm.domain.records import clean_interaction
+from crm.errors import Invalid, NotFound
+from crm.services import audit
+from crm.services.lookups import programme_ids_by_code
+from crm.tables import Company, Contact, Department, Interaction, InteractionContact, InteractionProgramme, User
+
+ENTITY = "interaction"
+
+
+async def _check_references(company_id: Any, department_id: Any, advisor_id: Any, contact_ids: Sequence[int]) -> dict:
+    errors: dict[str, str] = {}
+    if not await Company.exists().where(Company.id == company_id):
+        errors["company"] = f"Company #{company_id} does not exist"
+    if not await Department.exists().where(Department.id == department_id):
+        errors["department"] = f"Department #{department_id} does not exist"
+    if advisor_id is not None and not await User.exists().where(User.id == advisor_id):
+        errors["advisor"] = f"User #{advisor_id} does not exist"
+    if contact_ids:
+        rows = await Contact.select(Contact.id).where(Contact.id.is_in(list(contact_ids)))
+        missing = sorted(set(contact_ids) - {row["id"] for row in rows})
+        if missing:
+            errors["contacts"] = f"Contact #{missing[0]} does not exist"
+    return errors
+
+
+async def create_interaction(
+    data: Mapping[str, Any],
+    *,
+    company_id: int,
+    department_id: int,
+    advisor_id: int | None,
+    contact_ids: Sequence[int] = (),
+    actor_id: int | None = None,
+) -> int:
+    clean, errors = clean_interaction(data, creating=True)
+    programme_ids: list[int] = []
+    if "programmes" in data:
+        try:
+            programme_ids = await programme_ids_by_code(data["programmes"])
+        except ValueError as error:
+            errors["programmes"] = str(error)
+    if errors:
+        raise Invalid(errors)
+    now = dt.datetime.now(dt.timezone.utc)
+    async with db.write_transaction():
+        errors = await _check_references(company_id, department_id, advisor_id, contact_ids)
+        if errors:
+            raise Invalid(errors)
+        row = Interaction(
+            **clean,
+            company=company_id,
+            department=department_id,
+            advisor=advisor_id,
+            created_at=now,
+            updated_at=now,
+            created_by=actor_id,
+            updated_by=actor_id,
+        )
+        await row.save()
+        for contact_id in sorted(set(contact_ids)):
+            await InteractionContact.insert(InteractionContact(interaction=row.id, contact=contact_id))
+        for programme_id in programme_ids:
+            await InteractionProgramme.insert(InteractionProgramme(interaction=row.id, programme=programme_id))
+        changes = audit.diff(
+            {},
+            {
+                **clean,
+                "company": company_id,
+                "department": department_id,
+                "advisor": advisor_id,
+                "contacts": sorted(set(contact_ids)),
+                "programmes": programme_ids,
+            },
+        )
+        await audit.record(action="create", entity=ENTITY, entity_id=row.id, actor_id=actor_id, changes=changes)
+    return row.id
+
+
+async def update_interaction(interaction_id: int, data: Mapping[str, Any], *, actor_id: int | None = None) -> dict:
+    clean, errors = clean_interaction(data, creating=False)
+    if errors:
+        raise Invalid(errors)
+    async with db.write_transaction():
+        old = await Interaction.select().where(Interaction.id == interaction_id).first()
+        if old is None:
+            raise NotFound(f"Interaction #{interaction_id} does not exist")
+        changes = audit.diff(old, clean)
+        if not changes:
+            return {}
+        await Interaction.update(
+            {
+                **{field: clean[field] for field in changes},
+                Interaction.updated_at: dt.datetime.now(dt.timezone.utc),
+                Interaction.updated_by: actor_id,
+            }
+        ).where(Interaction.id == interaction_id)
+        await audit.record(
+            action="update", entity=ENTITY, entity_id=interaction_id, actor_id=actor_id, changes=changes
+        )
+    return changes

@@ -1,0 +1,48 @@
+"""Reference look-ups shared by the services: codes and e-mails to ids, with clear errors."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from crm.tables import Department, Programme, User
+
+
+def split_codes(raw: Any) -> list[str]:
+    """Programme codes from a list or from text separated by ',', ';' or new lines."""
+    items = raw if isinstance(raw, (list, tuple)) else re.split(r"[,;\n]", str(raw or ""))
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+async def programme_ids_by_code(raw: Any) -> list[int]:
+    codes = split_codes(raw)
+    if not codes:
+        return []
+    rows = await Programme.select(Programme.id, Programme.code).where(
+        Programme.code.is_in([code.upper() for code in codes])
+    )
+    found = {row["code"]: row["id"] for row in rows}
+    unknown = [code for code in codes if code.upper() not in found]
+    if unknown:
+        raise ValueError(f"Unknown programme: {', '.join(unknown)}")
+    return sorted({found[code.upper()] for code in codes})
+
+
+async def advisor_id_by_email(email: str) -> int:
+    row = await User.select(User.id).where(User.email == email.lower()).first()
+    if row is None:
+        raise ValueError(f"No user has the e-mail address {email}")
+    return row["id"]
+
+
+async def department_id_by_code(code: str) -> int:
+    row = await Department.select(Department.id).where(Department.code == code.strip().upper()).first()
+    if row is None:
+        raise ValueError(f"Unknown department '{code}'")
+    return row["id"]
+
+
+async def department_codes() -> list[str]:
+    rows = await Department.select(Department.code).order_by(Department.code)
+    return [row["code"] for row in rows]
+

@@ -1,0 +1,235 @@
+"""Every Piccolo table. Plain classes; enums nested where a column takes a fixed set of words."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Bytea,
+    Date,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+
+class Department(Table):
+    """A city unit that serves companies. The six of SPEC §4 are created by the migrations."""
+
+    code = Varchar(length=20, unique=True, help_text="Short code, e.g. BIZ or TYO")
+    name_fi = Varchar(length=200)
+    name_sv = Varchar(length=200)
+    name_en = Varchar(length=200)
+
+
+class User(Table, tablename="crm_user"):
+    class Role(str, Enum):
+        advisor = "advisor"
+        manager = "manager"
+        admin = "admin"
+
+    email = Varchar(length=254, unique=True, help_text="Stored lower-case: unique case-insensitively")
+    name = Varchar(length=200)
+    role = Varchar(length=20, choices=Role, default=Role.advisor)
+    department = ForeignKey(Department, null=False, on_delete=OnDelete.restrict)
+    password_hash = Varchar(length=200, default="", help_text="Argon2id; empty means no login")
+    active = Boolean(default=True)
+    language = Varchar(length=5, default="fi")
+    created_at = Timestamptz()
+
+
+class Programme(Table):
+    """A programme theme, or a project under a theme."""
+
+    code = Varchar(length=50, unique=True)
+    name_fi = Varchar(length=300)
+    name_sv = Varchar(length=300, default="")
+    name_en = Varchar(length=300, default="")
+    theme = ForeignKey("self", null=True, on_delete=OnDelete.set_null)
+
+
+class ImportBatch(Table):
+    class Status(str, Enum):
+        running = "running"
+        committed = "committed"
+        failed = "failed"
+        reverted = "reverted"
+        dry_run = "dry_run"
+
+    kind = Varchar(length=20)
+    file_name = Varchar(length=255)
+    file_sha256 = Varchar(length=64)
+    user = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    department = ForeignKey(Department, null=True, on_delete=OnDelete.set_null)
+    mapping = JSON(default={})
+    status = Varchar(length=20, choices=Status, default=Status.running)
+    started_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)
+    rows = Integer(default=0)
+    created = Integer(default=0)
+    updated = Integer(default=0)
+    unchanged = Integer(default=0)
+    duplicates_in_file = Integer(default=0)
+    errors = Integer(default=0)
+    message = Text(default="", help_text="why a refused or failed batch stopped")
+
+
+class ImportRowError(Table):
+    """A row the batch could not take: its line in the file, the reason, and the original cells."""
+
+    import_batch = ForeignKey(ImportBatch, null=False, on_delete=OnDelete.cascade, index=True)
+    line = Integer()
+    reason = Text()
+    cells = JSON(default=[])
+
+
+class ImportChange(Table):
+    """What revert needs for one record a batch updated: its prior values.
+    (Records a batch created carry the batch in their import_batch column.)"""
+
+    import_batch = ForeignKey(ImportBatch, null=False, on_delete=OnDelete.cascade, index=True)
+    entity = Varchar(length=30)
+    entity_id = Integer()
+    old_values = JSON(default={})
+
+
+class Company(Table):
+    class Status(str, Enum):
+        active = "active"
+        ceased = "ceased"
+
+    business_id = Varchar(
+        length=9, unique=True, null=True, default=None, help_text="NNNNNNN-C; NULL when the company has none"
+    )
+    name = Varchar(length=300)
+    other_names = Text(default="", help_text="One name per line, e.g. the Swedish parallel name")
+    name_key = Varchar(length=300, index=True, help_text="Normalised name for matching")
+    company_form = Varchar(length=100, default="")
+    industry_code = Varchar(length=10, default="")
+    industry_classification = Varchar(length=10, default="", help_text="TOL2008 or TOL2025")
+    size_class = Varchar(length=20, default="")
+    website = Varchar(length=300, default="")
+    street = Varchar(length=300, default="")
+    postal_code = Varchar(length=12, default="", index=True)
+    city = Varchar(length=100, default="")
+    municipality_code = Varchar(length=3, default="")
+    country = Varchar(length=2, default="FI")
+    status = Varchar(length=10, choices=Status, default=Status.active)
+    responsible_advisor = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    search_text = Text(default="", help_text="Folded names and Business ID for search")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    updated_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    import_batch = ForeignKey(ImportBatch, null=True, on_delete=OnDelete.set_null)
+
+
+class CompanyProgramme(Table):
+    company = ForeignKey(Company, null=False, on_delete=OnDelete.cascade, index=True)
+    programme = ForeignKey(Programme, null=False, on_delete=OnDelete.cascade, index=True)
+
+
+class Contact(Table):
+    """A person. Erasure blanks the personal fields and keeps the interactions."""
+
+    class Language(str, Enum):
+        fi = "fi"
+        sv = "sv"
+        en = "en"
+        other = "other"
+
+    first_name = Varchar(length=100, default="")
+    last_name = Varchar(length=100, default="")
+    email = Varchar(length=254, unique=True, null=True, default=None, help_text="Lower-case; matching key")
+    phone = Varchar(length=20, default="", help_text="E.164")
+    title = Varchar(length=200, default="")
+    language = Varchar(length=5, choices=Language, default=Language.fi)
+    person_key = Varchar(length=200, default="", index=True, help_text="Normalised name for matching")
+    erased_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    updated_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    import_batch = ForeignKey(ImportBatch, null=True, on_delete=OnDelete.set_null)
+
+
+class CompanyContact(Table):
+    """A person's role at a company, with dates."""
+
+    company = ForeignKey(Company, null=False, on_delete=OnDelete.cascade, index=True)
+    contact = ForeignKey(Contact, null=False, on_delete=OnDelete.cascade, index=True)
+    role = Varchar(length=200, default="")
+    start_date = Date(null=True, default=None)
+    end_date = Date(null=True, default=None)
+    import_batch = ForeignKey(ImportBatch, null=True, on_delete=OnDelete.set_null)
+
+
+class Interaction(Table):
+    class Kind(str, Enum):
+        meeting = "meeting"
+        call = "call"
+        email = "email"
+        visit = "visit"
+        event = "event"
+        advisory = "advisory"
+        other = "other"
+
+    company = ForeignKey(Company, null=False, on_delete=OnDelete.cascade, index=True)
+    department = ForeignKey(Department, null=False, on_delete=OnDelete.restrict, index=True)
+    advisor = ForeignKey(User, null=True, on_delete=OnDelete.set_null, index=True)
+    advisor_name = Varchar(length=200, default="", help_text="The advisor as the source file wrote them, when no user matched")
+    kind = Varchar(length=20, choices=Kind, default=Kind.meeting)
+    date = Date(index=True)
+    subject = Varchar(length=300, default="")
+    notes = Text(default="")
+    follow_up_date = Date(null=True, default=None, index=True)
+    follow_up_done = Boolean(default=False)
+    confidential = Boolean(
+        default=False,
+        help_text="Business secret (JulkL 24 § 1 mom. 20 k): logging department, managers, admins only",
+    )
+    content_key = Varchar(
+        length=64, unique=True, null=True, default=None, help_text="Hash of an imported row's content"
+    )
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    updated_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    import_batch = ForeignKey(ImportBatch, null=True, on_delete=OnDelete.set_null)
+
+
+class InteractionContact(Table):
+    interaction = ForeignKey(Interaction, null=False, on_delete=OnDelete.cascade, index=True)
+    contact = ForeignKey(Contact, null=False, on_delete=OnDelete.cascade, index=True)
+
+
+class InteractionProgramme(Table):
+    interaction = ForeignKey(Interaction, null=False, on_delete=OnDelete.cascade, index=True)
+    programme = ForeignKey(Programme, null=False, on_delete=OnDelete.cascade, index=True)
+
+
+class AuditEvent(Table):
+    """Append-only: who did what to which record, old → new."""
+
+    at = Timestamptz(index=True)
+    user = ForeignKey(User, null=True, on_delete=OnDelete.set_null, index=True)
+    actor = Varchar(length=254, default="", help_text="User e-mail, or 'system' for the CLI")
+    action = Varchar(length=30, index=True)
+    entity = Varchar(length=30)
+    entity_id = Integer(null=True, default=None)
+    changes = JSON(default={}, help_text="{field: [old, new]}")
+
+
+class WebSession(Table, tablename="web_session"):
+    """Server-side sessions: revocable and shared by every app process."""
+
+    key = Varchar(length=128, unique=True)
+    data = Bytea()
+    expires_at = Timestamptz(null=True, default=None, index=True)
+    user_id = Integer(null=True, default=None, index=True)

@@ -1,0 +1,1 @@
+"""HTTP only: controllers per area, auth, forms, error pages."""
