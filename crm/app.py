@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.middleware.base import DefineMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from crm import db
+from crm import db, i18n
+from crm.domain.phones import format_phone
 from crm.paths import STATIC_DIR, TEMPLATES_DIR
 from crm.settings import Settings
+from crm.web.auth import PUBLIC_PATHS, AuthController, SessionAuthMiddleware, set_language
+from crm.web.companies import CompanyController
+from crm.web.contacts import ContactController
+from crm.web.errors import EXCEPTION_HANDLERS
 from crm.web.health import HealthController
-from crm.web.pages import PagesController
+from crm.web.home import HomeController
+from crm.web.interactions import InteractionController
 
 
 def template_environment() -> Environment:
@@ -21,8 +29,12 @@ def template_environment() -> Environment:
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
     )
-    # Catalogs arrive with the web-app issue; every string is already wrapped for gettext.
-    environment.install_null_translations(newstyle=True)
+    environment.install_null_translations(newstyle=True)  # sets the newstyle flag; the callables follow
+    environment.globals.update(
+        gettext=i18n.template_gettext, _=i18n.template_gettext, ngettext=i18n.template_ngettext,
+    )
+    environment.filters["date"] = i18n.template_date
+    environment.filters["phone"] = format_phone
     return environment
 
 
@@ -35,9 +47,23 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             HealthController,
-            PagesController,
-            create_static_files_router(path="/static", directories=[STATIC_DIR]),
+            AuthController,
+            HomeController,
+            CompanyController,
+            ContactController,
+            InteractionController,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], cache_control=None),
         ],
+        middleware=[DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS)],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="crm_csrftoken",
+            header_name="x-csrftoken",
+            cookie_samesite="lax",
+            cookie_httponly=True,
+        ),
+        before_request=set_language,
+        exception_handlers=EXCEPTION_HANDLERS,
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment())),
         on_startup=[on_startup],
         on_shutdown=[db.shutdown],

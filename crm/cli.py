@@ -108,7 +108,8 @@ def user() -> None:
 @click.option("--role", required=True, type=click.Choice(["advisor", "manager", "admin"]))
 @click.option("--department", required=True, help="Department code, e.g. BIZ")
 @click.option("--name", default="", help="Full name")
-@click.option("--language", default="fi", type=click.Choice(["fi", "sv", "en"]), show_default=True)
+@click.option("--language", default="", type=click.Choice(["", "fi", "sv", "en"]),
+              help="UI language; default: the browser's.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def user_add(email: str, role: str, department: str, name: str, language: str, password_stdin: bool) -> None:
     """Create a user."""

@@ -40,7 +40,7 @@ class User(Table, tablename="crm_user"):
     department = ForeignKey(Department, null=False, on_delete=OnDelete.restrict)
     password_hash = Varchar(length=200, default="", help_text="Argon2id; empty means no login")
     active = Boolean(default=True)
-    language = Varchar(length=5, default="fi")
+    language = Varchar(length=5, default="", help_text="fi, sv or en; empty: the browser decides")
     created_at = Timestamptz()
 
 

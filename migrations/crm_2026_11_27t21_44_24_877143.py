@@ -2635,7 +2635,7 @@ async def forwards():
         column_class=Varchar,
         params={
             "length": 5,
-            "default": "fi",
+            "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,

@@ -86,3 +86,9 @@ def section_of(code: str | int | float | None, classification: str | None) -> st
     if int(code[:2]) not in _TOL2008_SECTION_OF_DIVISION:
         raise ValueError(f"Industry code '{code}' does not exist in TOL 2008")
     return _TOL2008_SECTION_OF_DIVISION[int(code[:2])]
+
+
+def tol2008_divisions(section: str) -> list[str]:
+    """The two-digit TOL 2008 divisions of a section letter ('J' -> ['58', ..., '63'])."""
+    return [f"{division:02d}" for division, letter in sorted(_TOL2008_SECTION_OF_DIVISION.items())
+            if letter == section]

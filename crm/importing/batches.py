@@ -77,9 +77,11 @@ async def _restore_updated(batch_id: int, finished: dt.datetime, summary: Revert
         for column in ("date", "follow_up_date"):
             if old.get(column):
                 old[column] = dt.date.fromisoformat(old[column])
-        if old:
-            await table.update({**old, table.updated_at: dt.datetime.now(dt.timezone.utc)}).where(
-                table.id == change["entity_id"])
+        # The record as it was, down to when it was last written: reverting an earlier batch after
+        # this one must not take the restore for an edit made since that batch.
+        old["updated_at"] = (dt.datetime.fromisoformat(old["updated_at"]) if old.get("updated_at")
+                             else dt.datetime.now(dt.timezone.utc))
+        await table.update(old).where(table.id == change["entity_id"])
         if programmes is not None:
             link_table, owner = PROGRAMME_LINKS[change["entity"]]
             await link_table.delete().where(owner == change["entity_id"])

@@ -107,12 +107,16 @@ async def export_file(kind: str, path: Path, *, file_format: str = "csv", includ
                 count += 1
         return count
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(kind)
     sheet.append(headers)
     async for row in rows:
-        sheet.append(row)
+        # Control characters a CSV import kept cannot be written to XLSX; once they are gone the text may
+        # start like a formula ('\x01=1+1'), so it is checked again.
+        sheet.append([safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value)) if isinstance(value, str) else value
+                      for value in row])
         count += 1
     workbook.save(path)
     return count

@@ -18,6 +18,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from piccolo.columns import Varchar
+from piccolo.table import Table
+
 from crm import db
 from crm.domain.names import fold, name_key, search_text
 from crm.domain.records import with_new_company_defaults
@@ -66,6 +69,11 @@ class Summary:
         return asdict(self)
 
 
+def _refused(error: Exception) -> ImportRefused:
+    """The reason on one line (it may quote headers or cells holding line breaks)."""
+    return ImportRefused(" ".join(str(error).split()))
+
+
 class _DryRunDone(Exception):
     """Raised inside the transaction to roll a dry run back."""
 
@@ -109,7 +117,7 @@ async def import_file(
         source = open_source(path, sheet=sheet)
         mapping = propose_mapping(kind, source.headers, profile)
     except (Unreadable, MappingError) as error:
-        raise ImportRefused(str(error)) from None
+        raise _refused(error) from None
     context = await _Context.create(kind, department, actor_id)
     if department and context.default_department is None:
         raise ImportRefused(f"Unknown department '{department}'")
@@ -146,6 +154,8 @@ async def import_file(
                 {ImportBatch.status: "failed", ImportBatch.message: f"{type(error).__name__}: {error}"[:2000],
                  ImportBatch.finished_at: dt.datetime.now(dt.timezone.utc)}
             ).where(ImportBatch.id == summary.batch_id)
+        if isinstance(error, Unreadable):  # found past the start of the file; rolled back all the same
+            raise _refused(error) from None
         raise
     finally:
         if errors:
@@ -225,7 +235,9 @@ class _ErrorFile:
     def __init__(self, path: Path, headers: list[str]):
         self.handle = path.open("w", encoding="utf-8-sig", newline="")
         self.writer = csv.writer(self.handle, delimiter=";")
-        self.writer.writerow(["line", "reason", *headers])
+        from crm.importing.export import safe_cell
+
+        self.writer.writerow(["line", "reason", *(safe_cell(header) for header in headers)])
 
     def write(self, failed: Iterable[tuple[int, list, str]]) -> None:
         from crm.importing.export import safe_cell
@@ -276,10 +288,15 @@ class _Context:
 
     def normalize(self, raw: dict[str, Any]) -> Any:
         if self.kind == "companies":
-            return company_row(raw)
-        if self.kind == "contacts":
-            return contact_row(raw)
-        return interaction_row(raw)
+            values = company_row(raw)
+            _check_fits(Company, values)
+        elif self.kind == "contacts":
+            values = contact_row(raw)
+            _check_fits(Contact, {**values["contact"], "person_key": name_key_person(values["contact"])})
+        else:
+            values = interaction_row(raw)
+            _check_fits(Interaction, values["interaction"])
+        return values
 
     def first_time(self, key: str) -> bool:
         """False when an earlier row of this file had the same key (a duplicate in the file)."""
@@ -313,6 +330,23 @@ class _Context:
         return department_id
 
 
+# A value past a varchar's length: PostgreSQL refuses it (and with it the whole batch) where SQLite
+# stores it. Values can grow while cleaned ('www.x.fi' gets https://; 'ß' folds to 'ss' in a key).
+VARCHAR_LIMITS = {
+    table: {column._meta.name: column.length for column in table._meta.columns if isinstance(column, Varchar)}
+    for table in (Company, Contact, Interaction)
+}
+DERIVED_FROM = {"name_key": "Company name as a matching key", "person_key": "First and last name together"}
+
+
+def _check_fits(table: type[Table], values: dict[str, Any]) -> None:
+    limits = VARCHAR_LIMITS[table]
+    for name, value in values.items():
+        if isinstance(value, str) and len(value) > limits.get(name, len(value)):
+            what = DERIVED_FROM.get(name) or name.replace("_", " ").capitalize()
+            raise RowError(f"{what} '{value[:40]}…' is {len(value)} characters long; at most {limits[name]} fit")
+
+
 # --- companies --------------------------------------------------------------------------------
 
 
@@ -323,7 +357,7 @@ def _company_key(values: dict) -> str:
 
 
 async def _existing_companies(rows: list[dict]) -> tuple[dict[str, dict], dict[str, dict]]:
-    business_ids = [v["business_id"] for v in rows if v.get("business_id")]
+    business_ids = list({v["business_id"] for v in rows if v.get("business_id")})
     name_keys = list({v["name_key"] for v in rows if v.get("name_key")})
     by_id: dict[str, dict] = {}
     by_name: dict[str, dict] = {}
@@ -338,7 +372,7 @@ async def _existing_companies(rows: list[dict]) -> tuple[dict[str, dict], dict[s
 
 async def load_companies(good, context: _Context, summary: Summary) -> list:
     failed = []
-    fresh: list[tuple[int, list, dict]] = []
+    resolved: list[tuple[int, list, dict]] = []
     for line, cells, values in good:
         try:
             email = values.pop("responsible_advisor", None)
@@ -350,18 +384,30 @@ async def load_companies(good, context: _Context, summary: Summary) -> list:
         except RowError as error:
             failed.append((line, cells, str(error)))
             continue
-        if context.first_time(_company_key(values)):
-            fresh.append((line, cells, values))
-        else:
-            summary.duplicates_in_file += 1
-    by_id, by_name = await _existing_companies([values for _, _, values in fresh])
+        resolved.append((line, cells, values))
+    by_id, by_name = await _existing_companies([values for _, _, values in resolved])
     new, changed = [], []
-    for line, cells, values in fresh:
+    for line, cells, values in resolved:
         stored = by_id.get(values.get("business_id") or "")
         if stored is None:
             candidate = by_name.get(f"{values.get('name_key')}|{values.get('postal_code', '')}")
             if candidate and (candidate["business_id"] is None or not values.get("business_id")):
                 stored = candidate
+        if stored is None and not values.get("name"):  # a row may update a company without naming it
+            failed.append((line, cells, f"Company name is required: no company with Business ID "
+                                        f"{values['business_id']} is in the record"))
+            continue
+        if not context.first_time(_company_key(values)):
+            summary.duplicates_in_file += 1
+            continue
+        if stored is not None and not context.first_time(f"company#{stored['id']}"):
+            # An earlier row of the file matched this record: a row with a Business ID of its own
+            # is another company of the same name; a row without one is a duplicate.
+            if values.get("business_id") and values["business_id"] != stored["business_id"]:
+                stored = None
+            else:
+                summary.duplicates_in_file += 1
+                continue
         if stored is None:
             new.append(values)
         else:
@@ -442,6 +488,7 @@ async def _update_records(table, fields, changed, context, programmes_of=None, d
             merged.update(derived(merged))
             old.update({name: stored[name] for name in derived(merged) if merged[name] != stored[name]})
         updates.append((merged, stored["id"]))
+        old.update(updated_at=audit.jsonable(stored["updated_at"]), updated_by=stored["updated_by"])
         change_rows.append((context.batch_id, table, stored["id"], json.dumps(old, ensure_ascii=False)))
     if updates:
         columns = [name for name in fields if name != "name_key"]
@@ -519,13 +566,20 @@ async def load_contacts(good, context: _Context, summary: Summary) -> list:
     new, changed, new_links = [], [], []
     for values in fresh:
         contact = values["contact"]
-        stored = stored_by_email.get(contact.get("email") or "") or \
+        email = contact.get("email")
+        stored = stored_by_email.get(email or "") or \
             stored_by_person.get(f"{values['person_key']}|{values['company_id']}")
-        if stored is None:
-            new.append(values)
-            continue
-        if contact.get("email") and stored["email"] not in (None, contact["email"]):
+        if stored is not None and email and stored["email"] not in (None, email):
             stored = None  # the same name at the company with another e-mail is another person
+        if stored is not None and not context.first_time(f"contact#{stored['id']}"):
+            # An earlier row of the file matched this person: a row with an e-mail of its own is
+            # another person of the same name; a row without one is a duplicate.
+            if email and email != stored["email"]:
+                stored = None
+            else:
+                summary.duplicates_in_file += 1
+                continue
+        if stored is None:
             new.append(values)
             continue
         link_missing = (stored["id"], values["company_id"]) not in links

@@ -32,8 +32,21 @@ def mapped(row: Row, mapping: Mapping[int, str], width: int) -> dict[str, Any]:
 
 
 def _fail(errors: Mapping[str, str]) -> None:
+    """One reason for the row. A message without its subject ('is 301 characters long; at most 300
+    fit', from the length rule) gets the field's name in front."""
     if errors:
-        raise RowError("; ".join(dict.fromkeys(errors.values())))
+        reasons = (f"{field.replace('_', ' ').capitalize()} {message}" if message.startswith("is ") else message
+                   for field, message in errors.items())
+        raise RowError("; ".join(dict.fromkeys(reasons)))
+
+
+def _text(raw: Mapping[str, Any], field: str, max_length: int, errors: dict[str, str]) -> str:
+    """A plain text cell that is no field of the record itself (a company's name in a contact row)."""
+    try:
+        return text(raw.get(field), max_length)
+    except ValueError as error:
+        errors[field] = str(error)
+        return ""
 
 
 def _company_reference(raw: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any]:
@@ -43,9 +56,10 @@ def _company_reference(raw: Mapping[str, Any], errors: dict[str, str]) -> dict[s
         reference["business_id"] = normalize_business_id(raw.get("business_id"))
     except ValueError as error:
         errors["business_id"] = str(error)
-    reference["name"] = text(raw.get("company_name"), 300)
+    reference["name"] = _text(raw, "company_name", 300, errors)
     reference["name_key"] = name_key(reference["name"]) if reference["name"] else None
-    if not reference["business_id"] and not reference["name_key"] and "business_id" not in errors:
+    named = reference["business_id"] or reference["name_key"]
+    if not named and "business_id" not in errors and "company_name" not in errors:
         errors["company"] = "The row names no company (Business ID or company name)"
     return reference
 
@@ -65,9 +79,13 @@ def _provided(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def company_row(raw: Mapping[str, Any]) -> dict[str, Any]:
-    values, errors = clean_company(_provided(raw), creating=True)
-    if "name" in errors and values.get("business_id") is None and "business_id" not in errors:
-        errors["name"] = "The row has neither a company name nor a Business ID"
+    provided = _provided(raw)
+    values, errors = clean_company(provided, creating=True)
+    if "name" not in provided:
+        if values.get("business_id"):  # it may update a stored company: load.py knows
+            errors.pop("name", None)
+        elif "business_id" not in errors:
+            errors["name"] = "The row has neither a company name nor a Business ID"
     _fail(errors)
     values["programmes"] = split_codes(raw.get("programmes"))
     return values
@@ -75,10 +93,15 @@ def company_row(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 def contact_row(raw: Mapping[str, Any]) -> dict[str, Any]:
     raw = dict(raw)
-    full_name = text(raw.pop("full_name", None), 200)
+    name_errors: dict[str, str] = {}
+    full_name = _text(raw, "full_name", 200, name_errors)
+    raw.pop("full_name", None)
     if full_name and not text(raw.get("first_name")) and not text(raw.get("last_name")):
         raw["first_name"], raw["last_name"] = _split_full_name(full_name)
     values, errors = clean_contact(_provided(raw), creating=True)
+    if name_errors:  # the name is too long: that, not 'A contact needs a name', is the reason
+        errors.pop("last_name", None)
+        errors.update(name_errors)
     company = _company_reference(raw, errors)
     role = {}
     for field in ("start_date", "end_date"):
@@ -86,8 +109,9 @@ def contact_row(raw: Mapping[str, Any]) -> dict[str, Any]:
             role[field] = parse_date(raw.get(field))
         except ValueError as error:
             errors[field] = str(error)
+    role["role"] = _text(raw, "role", 200, errors)
     _fail(errors)
-    return {"contact": values, "company": company, "role": text(raw.get("role"), 200), **role}
+    return {"contact": values, "company": company, **role}
 
 
 def interaction_row(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -99,12 +123,14 @@ def interaction_row(raw: Mapping[str, Any]) -> dict[str, Any]:
             contact_emails.append(normalize_email(part))
         except ValueError as error:
             errors["contact_email"] = str(error)
+    advisor = _text(raw, "advisor", 200, errors)
+    department = _text(raw, "department", 200, errors)
     _fail(errors)
     return {
         "interaction": values,
         "company": company,
         "contact_emails": [email for email in contact_emails if email],
-        "advisor": text(raw.get("advisor"), 200),
-        "department": text(raw.get("department")),
+        "advisor": advisor,
+        "department": department,
         "programmes": split_codes(raw.get("programmes")),
     }

@@ -11,7 +11,7 @@ import codecs
 import csv
 import io
 import itertools
-import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -31,6 +31,17 @@ Row = tuple[int, list[Any]]
 
 class Unreadable(Exception):
     """The file as a whole cannot be read; the message says why, in an admin's words."""
+
+
+def _utf8_else_cp1252(error: UnicodeError) -> tuple[str, int]:
+    """A byte that is not UTF-8 in a file whose first part was: read it as Windows-1252, what Finnish
+    Excel writes (the sample that chose UTF-8 may have held only ASCII)."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start:error.end].decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("crm-utf8-else-cp1252", _utf8_else_cp1252)
 
 
 @dataclass
@@ -120,15 +131,18 @@ def _open_csv(path: Path, head: bytes) -> SourceFile:
     source = SourceFile(path=path, format="csv", headers=[], encoding=encoding, delimiter=detect_delimiter(sample))
     for line, cells in _csv_records(source):
         if any(str(cell).strip() for cell in cells):
-            source.headers = [str(cell).replace("\x00", "").strip() for cell in cells]
+            source.headers = [str(cell).strip() for cell in cells]
             source._skip = line
             return source
     raise Unreadable("The file is empty")
 
 
 def _csv_records(source: SourceFile) -> Iterator[Row]:
-    with source.path.open("r", encoding=source.encoding, errors="replace", newline="") as handle:
-        reader = csv.reader(handle, delimiter=source.delimiter or ",")
+    errors = "crm-utf8-else-cp1252" if source.encoding in ("utf-8", "utf-8-sig") else "replace"
+    with source.path.open("r", encoding=source.encoding, errors=errors, newline="") as handle:
+        # NUL bytes go before parsing: PostgreSQL text cannot hold them, so neither engine keeps them.
+        lines = (line.replace("\x00", "") for line in handle)
+        reader = csv.reader(lines, delimiter=source.delimiter or ",")
         start = 1
         try:
             for cells in reader:
@@ -145,24 +159,42 @@ def _csv_rows(source: SourceFile) -> Iterator[Row]:
         yield line, cells
 
 
-def _open_xlsx(path: Path, sheet: str | None) -> SourceFile:
+@contextmanager
+def _workbook(path: Path, **options: Any) -> Iterator[Any]:
+    """An openpyxl workbook in read-only mode. It gets a file object, not the name: openpyxl refuses
+    names that do not end in .xlsx, and the content, not the name, says what a file is."""
     from openpyxl import load_workbook
 
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise Unreadable(f"The Excel file cannot be opened ({error})") from None
-    try:
+    with path.open("rb") as handle:
+        try:
+            workbook = load_workbook(handle, read_only=True, **options)
+        except Exception as error:  # a zip that is not a workbook fails in many ways
+            raise Unreadable(f"The Excel file cannot be opened ({type(error).__name__}: {error})") from None
+        try:
+            yield workbook
+        finally:
+            workbook.close()
+
+
+def _open_xlsx(path: Path, sheet: str | None) -> SourceFile:
+    with _workbook(path, data_only=True) as workbook:
         name = sheet or workbook.sheetnames[0]
         if name not in workbook.sheetnames:
             raise Unreadable(f"The workbook has no sheet '{name}' (it has: {', '.join(workbook.sheetnames)})")
-        for number, cells in enumerate(workbook[name].iter_rows(values_only=True), start=1):
+        for number, cells in _sheet_rows(workbook[name]):
             if any(_blank(cell) is False for cell in cells):
                 headers = [str(cell if cell is not None else "").strip() for cell in cells]
                 return SourceFile(path=path, format="xlsx", headers=headers, sheet=name, _skip=number)
-    finally:
-        workbook.close()
-    raise Unreadable("The first sheet is empty")
+    raise Unreadable(f"The sheet '{name}' is empty")
+
+
+def _sheet_rows(worksheet: Any) -> Iterator[Row]:
+    number = 0
+    try:
+        for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            yield number, list(cells)
+    except Exception as error:  # broken XML inside the workbook
+        raise Unreadable(f"The Excel file cannot be read after row {number} ({type(error).__name__})") from None
 
 
 def _blank(cell: Any) -> bool:
@@ -170,28 +202,18 @@ def _blank(cell: Any) -> bool:
 
 
 def _xlsx_rows(source: SourceFile) -> Iterator[Row]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(source.path, read_only=True, data_only=True)
-    try:
-        for number, cells in enumerate(workbook[source.sheet].iter_rows(values_only=True), start=1):
+    with _workbook(source.path, data_only=True) as workbook:
+        for number, cells in _sheet_rows(workbook[source.sheet]):
             if number <= source._skip or all(_blank(cell) for cell in cells):
                 continue
-            yield number, list(cells)
-    finally:
-        workbook.close()
+            yield number, cells
 
 
 def estimate_rows(source: SourceFile) -> int | None:
     """About how many data rows the file holds (for a progress bar), without parsing it."""
     if source.format == "xlsx":
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(source.path, read_only=True)
-        try:
+        with _workbook(source.path) as workbook:
             rows = workbook[source.sheet].max_row
-        finally:
-            workbook.close()
         return max(rows - source._skip, 0) if rows else None
     newline = "\n".encode(source.encoding or "utf-8").removeprefix(codecs.BOM_UTF16_LE).removeprefix(
         codecs.BOM_UTF16_BE)

@@ -51,6 +51,14 @@ async def record(
     )
 
 
+async def record_now(**event: Any) -> None:
+    """Record an event that is not part of a write (a view, an export) in its own transaction."""
+    from crm import db
+
+    async with db.write_transaction():
+        await record(**event)
+
+
 async def history(entity: str, entity_id: int) -> list[dict]:
     return (
         await AuditEvent.select()

@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any, Mapping
 
 from crm import db
-from crm.domain.names import search_text
+from crm.domain.names import name_key, search_text
+from crm.domain.postal import normalize_postal_code
 from crm.domain.records import clean_company, with_new_company_defaults
 from crm.errors import Invalid, NotFound
 from crm.services import audit
@@ -142,3 +143,19 @@ async def _set_programmes(company_id: int, programme_ids: list[int]) -> None:
         await CompanyProgramme.insert(
             *(CompanyProgramme(company=company_id, programme=pid) for pid in sorted(set(programme_ids)))
         )
+
+
+async def similar_companies(data: Mapping[str, Any]) -> list[dict]:
+    """Companies a new one might duplicate: the same normalised name (and postal code, when given)."""
+    key = name_key(str(data.get("name") or ""))
+    if not key:
+        return []
+    query = Company.select(Company.id, Company.name, Company.business_id, Company.postal_code, Company.city).where(
+        Company.name_key == key)
+    postal = str(data.get("postal_code") or "").strip()
+    if postal:
+        try:
+            query = query.where(Company.postal_code == (normalize_postal_code(postal, "FI") or ""))
+        except ValueError:
+            pass
+    return await query.limit(5)

@@ -18,7 +18,7 @@ from crm.tables import User
 
 ENTITY = "user"
 ROLES = tuple(role.value for role in User.Role)
-LANGUAGES = ("fi", "sv", "en")
+LANGUAGES = ("", "fi", "sv", "en")  # "": not chosen, the browser's Accept-Language decides
 MIN_PASSWORD_LENGTH = 4  # the demo password is "demo"; admins choose longer ones
 
 _hasher = PasswordHasher()  # argon2-cffi's default type is Argon2id
@@ -44,7 +44,7 @@ async def create_user(
     role: str,
     department: str,
     password: str | None = None,
-    language: str = "fi",
+    language: str = "",
     actor_id: int | None = None,
 ) -> int:
     """Create a user. Without a password the account exists but cannot log in until one is set."""

@@ -1,0 +1,96 @@
+"""Languages: Finnish, Swedish and English. UI strings are English source text in templates and
+code, wrapped for gettext; translations live in crm/locale/<lang>/LC_MESSAGES/messages.po and are
+compiled in memory at start (no binary .mo files in the repository).
+
+The user's saved choice wins, else the browser's Accept-Language, else Finnish.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+
+from babel import Locale, dates
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from jinja2 import pass_context
+from markupsafe import Markup
+
+from crm.paths import PACKAGE_DIR
+
+LANGUAGES = ("fi", "sv", "en")
+DEFAULT_LANGUAGE = "fi"
+LOCALE_DIR = PACKAGE_DIR / "locale"
+
+
+@functools.cache
+def translations(language: str) -> NullTranslations:
+    po_file = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if language == "en" or not po_file.exists():
+        return NullTranslations()
+    with po_file.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The best of our languages for an Accept-Language header."""
+    wanted = []
+    for part in (accept_language or "").split(","):
+        tag, _, quality = part.strip().partition(";q=")
+        try:
+            wanted.append((float(quality or 1), tag.strip().replace("-", "_")))
+        except ValueError:
+            continue
+    preferred = [tag for _, tag in sorted(wanted, key=lambda item: -item[0]) if tag]
+    if not preferred:
+        return DEFAULT_LANGUAGE
+    locale = Locale.negotiate(preferred, LANGUAGES, sep="_")
+    return locale.language if locale else DEFAULT_LANGUAGE
+
+
+def gettext(language: str, message: str) -> str:
+    return translations(language).gettext(message)
+
+
+def _language(context) -> str:
+    request = context.get("request")
+    return getattr(getattr(request, "state", None), "language", None) or context.get("lang") or DEFAULT_LANGUAGE
+
+
+@pass_context
+def template_gettext(context, message: str, **variables) -> str:
+    text = translations(_language(context)).gettext(message)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables if variables else text
+
+
+@pass_context
+def template_ngettext(context, singular: str, plural: str, number: int, **variables) -> str:
+    variables.setdefault("num", number)
+    text = translations(_language(context)).ngettext(singular, plural, number)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+def format_date(value: dt.date | None, language: str) -> str:
+    """d.m.yyyy in Finnish and Swedish, '27 Nov 2026' in English."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if language in ("fi", "sv"):
+        return f"{value.day}.{value.month}.{value.year}"
+    return dates.format_date(value, "d MMM y", locale="en")
+
+
+@pass_context
+def template_date(context, value) -> str:
+    return format_date(value, _language(context))

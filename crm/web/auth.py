@@ -1,0 +1,91 @@
+"""Session authentication, role guards, and the login/logout pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.params import FromQuery
+from litestar.response import Redirect, Response, Template
+
+from crm.i18n import gettext, negotiate
+from crm.services import sessions, users
+from crm.web.render import form_data, local_path, page
+
+SESSION_COOKIE = "crm_session"
+PUBLIC_PATHS = ["^/login", "^/healthz", "^/readyz", "^/static/", "^/favicon.ico"]
+
+
+class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        token = connection.cookies.get(SESSION_COOKIE, "")
+        user = await sessions.user_for_token(token)
+        if user is None:
+            raise NotAuthorizedException("Log in to continue")
+        return AuthenticationResult(user=user, auth=token)
+
+
+async def set_language(request: Request) -> None:
+    """Before each request: the user's language, else the browser's."""
+    user = request.scope.get("user")
+    chosen = user.language if user else ""
+    request.state.language = chosen or negotiate(request.headers.get("accept-language"))
+
+
+def requires_role(*roles: str):
+    """A guard: only these roles may use the route (enforced here, not by hiding a button)."""
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        if connection.scope.get("method") == "OPTIONS":
+            return
+        user = connection.scope.get("user")
+        if user is None or user.role not in roles:
+            raise PermissionDeniedException("Your role does not allow this")
+
+    return guard
+
+
+def _cookie_kwargs(request: Request) -> dict[str, Any]:
+    return {"httponly": True, "samesite": "lax", "secure": request.url.scheme == "https", "path": "/"}
+
+
+class AuthController(Controller):
+    @get("/login")
+    async def login_page(self, request: Request, next: FromQuery[str] = "/") -> Template | Redirect:
+        if await sessions.user_for_token(request.cookies.get(SESSION_COOKIE, "")):
+            return Redirect(local_path(next))
+        return page("login.html", next=local_path(next), email="", error="")
+
+    @post("/login")
+    async def login(self, request: Request) -> Template | Response:
+        data = await form_data(request)
+        email, password = str(data.get("email", "")).strip(), str(data.get("password", ""))
+        target = local_path(str(data.get("next", "/")))
+        user = await users.authenticate(email, password) if email and password else None
+        if user is None:
+            error = gettext(request.state.language, "Wrong e-mail address or password.")
+            return page("login.html", status_code=422, next=target, email=email, error=error)
+        old_token = request.cookies.get(SESSION_COOKIE)
+        if old_token:
+            await sessions.end_session(old_token)  # a new session id on every login
+        token = await sessions.start_session(user["id"])
+        response = Redirect(target, status_code=303)
+        response.set_cookie(SESSION_COOKIE, token, **_cookie_kwargs(request))
+        return response
+
+    @get("/logout")
+    async def logout_page(self) -> Template:
+        return page("logout.html")
+
+    @post("/logout")
+    async def logout(self, request: Request) -> Response:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            await sessions.end_session(token)
+        response = Redirect("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response

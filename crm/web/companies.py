@@ -1,0 +1,169 @@
+"""Companies: search, the card with its cross-department timeline, create and edit, history export."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Response, Template
+
+from crm.domain.dates import parse_date
+from crm.errors import Invalid
+from crm.importing.export import safe_cell
+from crm.services import audit, companies, reads
+from crm.web.auth import requires_role
+from crm.web.render import as_list, form_data, int_or_none, page, page_or_partial, see_other
+
+COMPANY_FORM_FIELDS = (
+    "name", "business_id", "other_names", "company_form", "industry_code", "industry_classification",
+    "size_class", "website", "street", "postal_code", "city", "country", "status", "responsible_advisor",
+    "programmes",
+)
+
+
+def _timeline_filters(params: dict[str, Any]) -> reads.TimelineFilters:
+    def date(name: str) -> dt.date | None:
+        try:
+            return parse_date(params.get(name))
+        except ValueError:
+            return None
+
+    return reads.TimelineFilters(
+        department_id=int_or_none(params.get("department")),
+        kind=params.get("kind") or None,
+        programme_id=int_or_none(params.get("programme")),
+        date_from=date("from"),
+        date_to=date("to"),
+    )
+
+
+class CompanyController(Controller):
+    path = "/companies"
+
+    @get("/")
+    async def list_companies(self, request: Request) -> Template:
+        params = request.query_params
+        filters = {
+            "q": params.get("q", ""),
+            "department": int_or_none(params.get("department")),
+            "programme": int_or_none(params.get("programme")),
+            "section": params.get("section") or None,
+            "postal_code": params.get("postal_code") or None,
+            "advisor": int_or_none(params.get("advisor")),
+        }
+        results = await reads.search_companies(
+            query=filters["q"], department_id=filters["department"], programme_id=filters["programme"],
+            section=filters["section"], postal_code=filters["postal_code"], advisor_id=filters["advisor"],
+            page=int_or_none(params.get("page")) or 1,
+        )
+        return page_or_partial(request, "companies/index.html", "companies/_results.html",
+                               results=results, filters=filters, choices=await reads.choices())
+
+    @get("/typeahead")
+    async def typeahead(self, q: FromQuery[str] = "") -> Template:
+        return page("companies/_typeahead.html", companies=await reads.typeahead(q) if q.strip() else [], q=q)
+
+    @get("/new")
+    async def new_company(self) -> Template:
+        return page("companies/form.html", company={}, errors={}, warning=None, choices=await reads.choices())
+
+    @post("/")
+    async def create_company(self, request: Request) -> Template | Response:
+        data = await form_data(request)
+        values = {field: data.get(field, "") for field in COMPANY_FORM_FIELDS}
+        values["programmes"] = as_list(data.get("programmes"))
+        if not data.get("confirm_duplicate"):
+            similar = await companies.similar_companies(values)
+            if similar:
+                return page("companies/form.html", status_code=422, company=values, errors={}, warning=similar,
+                            choices=await reads.choices())
+        try:
+            company_id = await companies.create_company(_with_codes(values), actor_id=request.user.id)
+        except Invalid as error:
+            return page("companies/form.html", status_code=422, company=values, errors=error.field_errors,
+                        warning=None, choices=await reads.choices())
+        return see_other(request, f"/companies/{company_id}")
+
+    @get("/{company_id:int}")
+    async def show_company(self, request: Request, company_id: FromPath[int]) -> Template:
+        filters = _timeline_filters(dict(request.query_params))
+        return page(
+            "companies/show.html",
+            company=await reads.company_card(company_id),
+            contacts=await reads.company_contacts(company_id),
+            served=await reads.departments_served(company_id),
+            timeline=await reads.timeline(company_id, request.user, filters,
+                                          page=int_or_none(request.query_params.get("page")) or 1),
+            filters=filters,
+            choices=await reads.choices(),
+        )
+
+    @get("/{company_id:int}/timeline")
+    async def show_timeline(self, request: Request, company_id: FromPath[int]) -> Template:
+        filters = _timeline_filters(dict(request.query_params))
+        await reads.company_card(company_id)  # 404 for a company that does not exist
+        return page_or_partial(
+            request, "companies/timeline.html", "companies/_timeline.html", company={"id": company_id},
+            timeline=await reads.timeline(company_id, request.user, filters,
+                                          page=int_or_none(request.query_params.get("page")) or 1),
+            filters=filters, choices=await reads.choices(),
+        )
+
+    @get("/{company_id:int}/edit")
+    async def edit_company(self, company_id: FromPath[int]) -> Template:
+        company = await reads.company_card(company_id)
+        company["responsible_advisor"] = company["responsible_advisor.email"] or ""
+        company["programmes"] = [programme["programme.code"] for programme in company["programmes"]]
+        return page("companies/form.html", company=company, errors={}, warning=None, choices=await reads.choices())
+
+    @post("/{company_id:int}")
+    async def update_company(self, request: Request, company_id: FromPath[int]) -> Template | Response:
+        data = await form_data(request)
+        values = {field: data.get(field, "") for field in COMPANY_FORM_FIELDS}
+        values["programmes"] = as_list(data.get("programmes"))
+        try:
+            await companies.update_company(company_id, _with_codes(values), actor_id=request.user.id)
+        except Invalid as error:
+            return page("companies/form.html", status_code=422, company={**values, "id": company_id},
+                        errors=error.field_errors, warning=None, choices=await reads.choices())
+        return see_other(request, f"/companies/{company_id}")
+
+    @get("/{company_id:int}/history.csv", guards=[requires_role("manager", "admin")])
+    async def export_history(self, request: Request, company_id: FromPath[int]) -> Response:
+        """The company's whole cross-department history as CSV for Finnish Excel."""
+        company = await reads.company_card(company_id)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow(["Päivämäärä", "Yksikkö", "Tyyppi", "Aihe", "Muistiinpanot", "Neuvoja", "Seurantapäivä",
+                         "Luottamuksellinen"])
+        page_number, count = 1, 0
+        while True:
+            result = await reads.timeline(company_id, request.user, reads.TimelineFilters(), page=page_number,
+                                          per_page=500)
+            for row in result.rows:
+                writer.writerow([safe_cell(value) for value in (
+                    row["date"].strftime("%-d.%-m.%Y"), row["department.code"], row["kind"], row["subject"],
+                    row["notes"], row["advisor.name"] or row["advisor_name"],
+                    row["follow_up_date"].strftime("%-d.%-m.%Y") if row["follow_up_date"] else "",
+                    "x" if row["confidential"] else "")])
+                count += 1
+            if not result.has_next:
+                break
+            page_number += 1
+        await audit.record_now(action="export", entity="company", entity_id=company_id, actor_id=request.user.id,
+                               changes={"history_rows": [None, count]})
+        filename = f"history-{company['business_id'] or company_id}.csv"
+        return Response(
+            content=("\ufeff" + buffer.getvalue()).encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+
+def _with_codes(values: dict[str, Any]) -> dict[str, Any]:
+    return {**values, "programmes": [str(code) for code in values["programmes"]]}
+

@@ -1,0 +1,62 @@
+"""Contacts: the person, their companies with roles, their interactions; create and edit."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Response, Template
+
+from crm.errors import Invalid
+from crm.services import audit, contacts, reads
+from crm.web.render import form_data, int_or_none, page, see_other
+
+FIELDS = ("first_name", "last_name", "email", "phone", "title", "language")
+ROLE_FIELDS = ("company_id", "role", "start_date", "end_date")
+
+
+class ContactController(Controller):
+    path = "/contacts"
+
+    @get("/new")
+    async def new_contact(self, company_id: FromQuery[int | None] = None) -> Template:
+        company = await reads.company_card(company_id) if company_id else None
+        return page("contacts/form.html", contact={"language": "fi"}, role={"company_id": company_id}, errors={},
+                    company=company)
+
+    @post("/")
+    async def create_contact(self, request: Request) -> Template | Response:
+        data = await form_data(request)
+        values = {field: data.get(field, "") for field in FIELDS}
+        role = {field: data.get(field, "") for field in ROLE_FIELDS}
+        company_id = int_or_none(role["company_id"])
+        try:
+            contact_id = await contacts.create_contact(
+                values, roles=[{**role, "company_id": company_id}] if company_id else [], actor_id=request.user.id)
+        except Invalid as error:
+            company = await reads.company_card(company_id) if company_id else None
+            return page("contacts/form.html", status_code=422, contact=values, role=role,
+                        errors=error.field_errors, company=company)
+        return see_other(request, f"/companies/{company_id}" if company_id else f"/contacts/{contact_id}")
+
+    @get("/{contact_id:int}")
+    async def show_contact(self, request: Request, contact_id: FromPath[int]) -> Template:
+        contact = await reads.contact_page(contact_id, request.user,
+                                           page=int_or_none(request.query_params.get("page")) or 1)
+        await audit.record_now(action="view", entity="contact", entity_id=contact_id, actor_id=request.user.id)
+        return page("contacts/show.html", contact=contact)
+
+    @get("/{contact_id:int}/edit")
+    async def edit_contact(self, request: Request, contact_id: FromPath[int]) -> Template:
+        contact = await reads.contact_page(contact_id, request.user)
+        return page("contacts/form.html", contact=contact, role={}, errors={}, company=None)
+
+    @post("/{contact_id:int}")
+    async def update_contact(self, request: Request, contact_id: FromPath[int]) -> Template | Response:
+        data = await form_data(request)
+        values = {field: data.get(field, "") for field in FIELDS}
+        try:
+            await contacts.update_contact(contact_id, values, actor_id=request.user.id)
+        except Invalid as error:
+            return page("contacts/form.html", status_code=422, contact={**values, "id": contact_id}, role={},
+                        errors=error.field_errors, company=None)
+        return see_other(request, f"/contacts/{contact_id}")

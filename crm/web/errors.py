@@ -1,0 +1,90 @@
+"""Domain and HTTP errors to responses, in one place: HTML pages for people, JSON for others,
+HX-Redirect for htmx. No stack trace or SQL ever reaches a user."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from crm.errors import Conflict, Forbidden, Invalid, NotFound
+from crm.web.render import is_htmx
+
+log = logging.getLogger("crm")
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    403: "You do not have access to this page.",
+    404: "The page or record you are looking for does not exist.",
+    405: "That action is not available here.",
+    409: "The record changed meanwhile; reload and try again.",
+    413: "The file or form is too large.",
+    422: "Some of the information is not valid.",
+    429: "Too many attempts. Wait a moment and try again.",
+    500: "Something went wrong on our side. The error has been logged.",
+}
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "") or is_htmx(request)
+
+
+def _error_page(request: Request, status_code: int, detail: str = "") -> Response:
+    if not _wants_html(request):
+        return Response({"status_code": status_code, "detail": detail or MESSAGES.get(status_code, "")},
+                        status_code=status_code)
+    return Template("error.html", status_code=status_code,
+                    context={"status_code": status_code, "message": MESSAGES.get(status_code, ""),
+                             "detail": detail})
+
+
+def not_authorized(request: Request, _: NotAuthorizedException) -> Response:
+    target = "/login?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    if is_htmx(request):
+        return Response(content=b"", status_code=401, headers={"HX-Redirect": target})
+    if _wants_html(request):
+        return Redirect(target, status_code=303)
+    return Response({"status_code": 401, "detail": "Log in to continue"}, status_code=401)
+
+
+def permission_denied(request: Request, _: PermissionDeniedException | Forbidden) -> Response:
+    return _error_page(request, 403)
+
+
+def not_found(request: Request, error: NotFound) -> Response:
+    return _error_page(request, 404, str(error))
+
+
+def conflict(request: Request, error: Conflict) -> Response:
+    return _error_page(request, 409, str(error))
+
+
+def invalid(request: Request, error: Invalid) -> Response:
+    return _error_page(request, 422, str(error))
+
+
+def http_error(request: Request, error: HTTPException) -> Response:
+    status_code = error.status_code
+    detail = "" if status_code >= 500 else (error.detail if status_code == 403 and "CSRF" in str(error.detail) else "")
+    return _error_page(request, status_code, detail)
+
+
+def server_error(request: Request, error: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return _error_page(request, HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+EXCEPTION_HANDLERS = {
+    NotAuthorizedException: not_authorized,
+    PermissionDeniedException: permission_denied,
+    Forbidden: permission_denied,
+    NotFound: not_found,
+    Conflict: conflict,
+    Invalid: invalid,
+    HTTPException: http_error,
+    Exception: server_error,
+}

@@ -1,0 +1,69 @@
+"""Log an interaction (from the company page, or /interactions/new with a company typeahead);
+mark follow-ups done."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.response import Response, Template
+
+from crm.errors import Invalid
+from crm.services import interactions, reads
+from crm.web.render import as_list, form_data, int_or_none, is_htmx, page, see_other
+
+FIELDS = ("date", "kind", "subject", "notes", "follow_up_date", "confidential")
+
+
+async def _form(company_id: int, values: dict, errors: dict, status_code: int = 200) -> Template:
+    return page(
+        "interactions/form.html", status_code=status_code,
+        company=await reads.company_card(company_id), contacts=await reads.company_contacts(company_id),
+        values=values, errors=errors, choices=await reads.choices(),
+    )
+
+
+class InteractionController(Controller):
+    @get("/interactions/new")
+    async def choose_company(self) -> Template:
+        return page("interactions/choose_company.html")
+
+    @get("/companies/{company_id:int}/interactions/new")
+    async def new_interaction(self, request: Request, company_id: FromPath[int]) -> Template:
+        user = request.user
+        values = {"date": dt.date.today().isoformat(), "kind": "meeting", "department": user.department_id,
+                  "advisor": user.id, "contacts": [], "programmes": []}
+        return await _form(company_id, values, {})
+
+    @post("/companies/{company_id:int}/interactions")
+    async def create_interaction(self, request: Request, company_id: FromPath[int]) -> Template | Response:
+        user = request.user
+        data = await form_data(request)
+        values = {field: data.get(field, "") for field in FIELDS}
+        values["confidential"] = bool(data.get("confidential"))
+        values["programmes"] = as_list(data.get("programmes"))
+        values["contacts"] = [int(c) for c in as_list(data.get("contacts")) if str(c).isdigit()]
+        values["department"] = int_or_none(data.get("department")) or user.department_id
+        if user.role == "advisor":  # advisors log for their own department only
+            values["department"] = user.department_id
+        values["advisor"] = int_or_none(data.get("advisor"))
+        try:
+            await interactions.create_interaction(
+                {field: values[field] for field in (*FIELDS, "programmes")},
+                company_id=company_id, department_id=values["department"], advisor_id=values["advisor"],
+                contact_ids=values["contacts"], actor_id=user.id,
+            )
+        except Invalid as error:
+            return await _form(company_id, values, error.field_errors, status_code=422)
+        return see_other(request, f"/companies/{company_id}")
+
+    @post("/interactions/{interaction_id:int}/follow-up-done")
+    async def mark_follow_up_done(self, request: Request, interaction_id: FromPath[int]) -> Template | Response:
+        row = await reads.interaction_for_user(interaction_id, request.user)
+        if row["hidden"]:
+            raise Invalid({"interaction": "This interaction is confidential"})
+        await interactions.update_interaction(interaction_id, {"follow_up_done": True}, actor_id=request.user.id)
+        if is_htmx(request):
+            return page("_follow_up_done.html", row=row)
+        return see_other(request, "/")

@@ -1,0 +1,62 @@
+"""Rendering helpers: pages and htmx partials, form data, redirects that work for htmx too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.response import Redirect, Response, Template
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def page(template: str, *, status_code: int = 200, **context: Any) -> Template:
+    return Template(template, context=context, status_code=status_code, headers={"Vary": "HX-Request"})
+
+
+def page_or_partial(request: Request, template: str, partial: str, **context: Any) -> Template:
+    """The whole page, or only its partial for an htmx request."""
+    return page(partial if is_htmx(request) else template, **context)
+
+
+def see_other(request: Request, url: str) -> Response:
+    """After a successful POST: 303 for a plain form, HX-Redirect for htmx."""
+    if is_htmx(request):
+        return Response(content=b"", status_code=200, headers={"HX-Redirect": url})
+    return Redirect(url, status_code=303)
+
+
+def local_path(url: str | None, default: str = "/") -> str:
+    """Only a path on this site (no scheme, no host, no '//' or backslash tricks)."""
+    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url or any(ord(c) < 32 for c in url):
+        return default
+    return url
+
+
+async def form_data(request: Request) -> dict[str, Any]:
+    """Form fields as a dict; a field given several times (checkboxes) becomes a list."""
+    form = await request.form()
+    data: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        if key == "_csrf_token":
+            continue
+        if key in data:
+            data[key] = [*data[key], value] if isinstance(data[key], list) else [data[key], value]
+        else:
+            data[key] = value
+    return data
+
+
+def as_list(value: Any) -> list:
+    if value is None or value == "":
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def int_or_none(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
