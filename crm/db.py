@@ -68,7 +68,7 @@ async def startup(pool_size: int) -> None:
     if isinstance(db, SQLiteEngine):
         prepare_sqlite_file(db.path)
     elif pool_size > 0:
-        await db.start_connection_pool(max_size=pool_size)
+        await db.start_connection_pool(min_size=min(2, pool_size), max_size=pool_size)
 
 
 async def shutdown() -> None:

@@ -54,8 +54,14 @@ def negotiate(accept_language: str | None) -> str:
     return locale.language if locale else DEFAULT_LANGUAGE
 
 
-def gettext(language: str, message: str) -> str:
+def translate(language: str, message: str) -> str:
+    """Python-side UI text in the request's language (Babel extracts `translate(x, "...")`)."""
     return translations(language).gettext(message)
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; it is translated where it is shown."""
+    return message
 
 
 def _language(context) -> str:

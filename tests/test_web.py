@@ -344,3 +344,22 @@ async def test_confidential_interaction_is_masked_for_other_departments():
             assert ("Layoff plans" in html) is sees, email
             assert ("48 people" in html) is sees, email
             assert "Confidential" in html and "1.11.2026" in html or "1 Nov 2026" in html
+
+
+async def test_language_follows_the_user_then_the_browser():
+    async with client() as c:
+        swedish = await c.get("/login", headers={"Accept-Language": "sv-FI,sv;q=0.9,en;q=0.5"})
+        assert "<h1>Logga in</h1>" in swedish.text and '<html lang="sv">' in swedish.text
+        finnish = await c.get("/login", headers={"Accept-Language": "de-DE"})
+        assert "<h1>Kirjaudu sisään</h1>" in finnish.text  # none of ours: Finnish
+    from crm.services.users import create_user
+
+    await create_user(email="fi@espoo.example", role="advisor", department="BIZ", password=PASSWORD, language="fi")
+    await make_user("en@espoo.example")  # chose English
+    async with client() as c:
+        await login(c, "fi@espoo.example")
+        home = await c.get("/", headers={"Accept-Language": "en"})
+        assert "Omat avoimet jatkotoimenpiteet" in home.text  # the user's choice wins
+    async with client() as c:
+        await login(c, "en@espoo.example")
+        assert "My open follow-ups" in (await c.get("/", headers={"Accept-Language": "fi"})).text

@@ -12,7 +12,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.params import FromQuery
 from litestar.response import Redirect, Response, Template
 
-from crm.i18n import gettext, negotiate
+from crm.i18n import negotiate, translate
 from crm.services import sessions, users
 from crm.web.render import form_data, local_path, page
 
@@ -67,7 +67,7 @@ class AuthController(Controller):
         target = local_path(str(data.get("next", "/")))
         user = await users.authenticate(email, password) if email and password else None
         if user is None:
-            error = gettext(request.state.language, "Wrong e-mail address or password.")
+            error = translate(request.state.language, "Wrong e-mail address or password.")
             return page("login.html", status_code=422, next=target, email=email, error=error)
         old_token = request.cookies.get(SESSION_COOKIE)
         if old_token:

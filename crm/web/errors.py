@@ -12,20 +12,21 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from crm.errors import Conflict, Forbidden, Invalid, NotFound
+from crm.i18n import N_
 from crm.web.render import is_htmx
 
 log = logging.getLogger("crm")
 
 MESSAGES = {
-    400: "The request could not be understood.",
-    403: "You do not have access to this page.",
-    404: "The page or record you are looking for does not exist.",
-    405: "That action is not available here.",
-    409: "The record changed meanwhile; reload and try again.",
-    413: "The file or form is too large.",
-    422: "Some of the information is not valid.",
-    429: "Too many attempts. Wait a moment and try again.",
-    500: "Something went wrong on our side. The error has been logged.",
+    400: N_("The request could not be understood."),
+    403: N_("You do not have access to this page."),
+    404: N_("The page or record you are looking for does not exist."),
+    405: N_("That action is not available here."),
+    409: N_("The record changed meanwhile; reload and try again."),
+    413: N_("The file or form is too large."),
+    422: N_("Some of the information is not valid."),
+    429: N_("Too many attempts. Wait a moment and try again."),
+    500: N_("Something went wrong on our side. The error has been logged."),
 }
 
 
