@@ -14,13 +14,15 @@ from crm import db, i18n
 from crm.domain.phones import format_phone
 from crm.paths import STATIC_DIR, TEMPLATES_DIR
 from crm.settings import Settings
-from crm.web.auth import PUBLIC_PATHS, AuthController, SessionAuthMiddleware, set_language
+from crm.web.audit import AuditController
+from crm.web.auth import PUBLIC_PATHS, AuthController, SessionAuthMiddleware
 from crm.web.companies import CompanyController
 from crm.web.contacts import ContactController
 from crm.web.errors import EXCEPTION_HANDLERS
 from crm.web.health import HealthController
 from crm.web.home import HomeController
 from crm.web.interactions import InteractionController
+from crm.web.security import add_security_headers
 
 
 def template_environment() -> Environment:
@@ -32,6 +34,7 @@ def template_environment() -> Environment:
     environment.install_null_translations(newstyle=True)  # sets the newstyle flag; the callables follow
     environment.globals.update(
         gettext=i18n.template_gettext, _=i18n.template_gettext, ngettext=i18n.template_ngettext,
+        language=i18n.template_language,
     )
     environment.filters["date"] = i18n.template_date
     environment.filters["phone"] = format_phone
@@ -52,9 +55,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CompanyController,
             ContactController,
             InteractionController,
+            AuditController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], cache_control=None),
         ],
         middleware=[DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS)],
+        before_send=[add_security_headers],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="crm_csrftoken",
@@ -62,7 +67,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_samesite="lax",
             cookie_httponly=True,
         ),
-        before_request=set_language,
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment())),
         on_startup=[on_startup],

@@ -217,6 +217,27 @@ def export(kind: str, file_format: str, output: Path | None, include_confidentia
     click.echo(f"{count} {kind} written to {output}", err=True)
 
 
+@main.command()
+@click.option("--years", default=5, show_default=True, type=click.IntRange(1, 100),
+              help="Contacts with no interaction in this many years.")
+@click.option("--apply", "apply_", is_flag=True, help="Anonymise them (without it: only list them).")
+def retention(years: int, apply_: bool) -> None:
+    """List (and with --apply anonymise) contacts with no interaction in N years. A dry run by default."""
+    from crm.services.contacts import erase_contact, retention_candidates
+
+    async def job() -> int:
+        candidates = await retention_candidates(years)
+        for row in candidates:
+            click.echo(f"contact #{row['id']} {row['first_name']} {row['last_name']}".rstrip())
+            if apply_:
+                await erase_contact(row["id"])
+        return len(candidates)
+
+    count = run(job)
+    verb = "anonymised" if apply_ else "would be anonymised (dry run; --apply to do it)"
+    click.echo(f"{count} contacts {verb}", err=True)
+
+
 def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(1)

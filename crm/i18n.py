@@ -64,9 +64,25 @@ def N_(message: str) -> str:
     return message
 
 
+def request_language(request) -> str:
+    """The language of one request: the user's saved choice, else the browser's Accept-Language.
+    Worked out once and kept on the request (guards and error pages need it before any handler)."""
+    language = request.state.get("language")
+    if not language:
+        user = request.scope.get("user")
+        language = (user.language if user else "") or negotiate(request.headers.get("accept-language"))
+        request.state.language = language
+    return language
+
+
 def _language(context) -> str:
     request = context.get("request")
-    return getattr(getattr(request, "state", None), "language", None) or context.get("lang") or DEFAULT_LANGUAGE
+    return request_language(request) if request is not None else DEFAULT_LANGUAGE
+
+
+@pass_context
+def template_language(context) -> str:
+    return _language(context)
 
 
 @pass_context

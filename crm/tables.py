@@ -224,6 +224,7 @@ class AuditEvent(Table):
     entity = Varchar(length=30)
     entity_id = Integer(null=True, default=None)
     changes = JSON(default={}, help_text="{field: [old, new]}")
+    address = Varchar(length=45, default="", help_text="Client IP address, for logins")
 
 
 class WebSession(Table, tablename="web_session"):

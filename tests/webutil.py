@@ -35,4 +35,7 @@ async def login(client: AsyncTestClient, email: str, password: str = PASSWORD) -
 
 
 def client() -> AsyncTestClient:
-    return AsyncTestClient(app=create_app(), base_url="http://testserver.local")
+    """A test client whose browser asks for English (users made by make_user chose English too)."""
+    test_client = AsyncTestClient(app=create_app(), base_url="http://testserver.local")
+    test_client.headers["Accept-Language"] = "en"
+    return test_client

@@ -32,9 +32,10 @@ async def record(
     entity_id: int | None,
     actor_id: int | None,
     changes: Mapping[str, Any] | None = None,
+    actor: str = "system",
+    address: str = "",
 ) -> None:
     """Write one AuditEvent; call inside the transaction of the write it describes."""
-    actor = "system"
     if actor_id is not None:
         row = await User.select(User.email).where(User.id == actor_id).first()
         actor = row["email"] if row else f"user #{actor_id}"
@@ -47,6 +48,7 @@ async def record(
             entity=entity,
             entity_id=entity_id,
             changes=dict(changes or {}),
+            address=address,
         )
     )
 
@@ -57,6 +59,34 @@ async def record_now(**event: Any) -> None:
 
     async with db.write_transaction():
         await record(**event)
+
+
+async def search(
+    *,
+    actor: str = "",
+    entity: str = "",
+    action: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[dict], bool]:
+    """Audit events, newest first, and whether there are more."""
+    query = AuditEvent.select().output(load_json=True)
+    if actor:
+        query = query.where(AuditEvent.actor == actor.strip().lower())
+    if entity:
+        query = query.where(AuditEvent.entity == entity)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if date_from:
+        query = query.where(AuditEvent.at >= dt.datetime.combine(date_from, dt.time(), tzinfo=dt.timezone.utc))
+    if date_to:
+        query = query.where(AuditEvent.at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(),
+                                                                tzinfo=dt.timezone.utc))
+    rows = await query.order_by(AuditEvent.id, ascending=False).limit(per_page + 1).offset(
+        (max(page, 1) - 1) * per_page)
+    return rows[:per_page], len(rows) > per_page
 
 
 async def history(entity: str, entity_id: int) -> list[dict]:

@@ -11,7 +11,7 @@ from crm.domain.names import person_key
 from crm.domain.records import clean_contact, text
 from crm.errors import Invalid, NotFound
 from crm.services import audit
-from crm.tables import Company, CompanyContact, Contact
+from crm.tables import Company, CompanyContact, Contact, InteractionContact
 
 ENTITY = "contact"
 
@@ -135,3 +135,38 @@ async def _check_companies(company_ids: Sequence[int]) -> None:
 
 def _describe(role: Mapping[str, Any]) -> dict:
     return {key: audit.jsonable(value) for key, value in role.items()}
+
+
+PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "title")
+
+
+async def erase_contact(contact_id: int, *, actor_id: int | None = None) -> None:
+    """GDPR erasure: blank the personal fields, keep the interactions and their history.
+    The erasure is audited by field name only, so the event itself holds no personal data."""
+    async with db.write_transaction():
+        old = await Contact.select().where(Contact.id == contact_id).first()
+        if old is None:
+            raise NotFound(f"Contact #{contact_id} does not exist")
+        if old["erased_at"] is not None:
+            return
+        now = dt.datetime.now(dt.timezone.utc)
+        await Contact.update({
+            Contact.first_name: "", Contact.last_name: "", Contact.email: None, Contact.phone: "",
+            Contact.title: "", Contact.person_key: "", Contact.erased_at: now, Contact.updated_at: now,
+            Contact.updated_by: actor_id,
+        }).where(Contact.id == contact_id)
+        await audit.record(action="erase", entity=ENTITY, entity_id=contact_id, actor_id=actor_id,
+                           changes={field: ["(erased)", None] for field in PERSONAL_FIELDS if old[field]})
+
+
+async def retention_candidates(years: int, *, today: dt.date | None = None) -> list[dict]:
+    """Contacts not erased, created before the cut-off, with no interaction since it."""
+    cutoff = (today or dt.date.today()) - dt.timedelta(days=round(365.25 * years))
+    recent = InteractionContact.select(InteractionContact.contact).where(
+        InteractionContact.interaction.date >= cutoff)
+    active = {row["contact"] for row in await recent}
+    rows = await Contact.select(Contact.id, Contact.first_name, Contact.last_name, Contact.created_at).where(
+        Contact.erased_at.is_null()
+        & (Contact.created_at < dt.datetime.combine(cutoff, dt.time(), tzinfo=dt.timezone.utc))
+    ).order_by(Contact.id)
+    return [row for row in rows if row["id"] not in active]

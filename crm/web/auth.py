@@ -12,8 +12,8 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.params import FromQuery
 from litestar.response import Redirect, Response, Template
 
-from crm.i18n import negotiate, translate
-from crm.services import sessions, users
+from crm.i18n import request_language, translate
+from crm.services import logins, sessions
 from crm.web.render import form_data, local_path, page
 
 SESSION_COOKIE = "crm_session"
@@ -27,13 +27,6 @@ class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
         if user is None:
             raise NotAuthorizedException("Log in to continue")
         return AuthenticationResult(user=user, auth=token)
-
-
-async def set_language(request: Request) -> None:
-    """Before each request: the user's language, else the browser's."""
-    user = request.scope.get("user")
-    chosen = user.language if user else ""
-    request.state.language = chosen or negotiate(request.headers.get("accept-language"))
 
 
 def requires_role(*roles: str):
@@ -65,9 +58,14 @@ class AuthController(Controller):
         data = await form_data(request)
         email, password = str(data.get("email", "")).strip(), str(data.get("password", ""))
         target = local_path(str(data.get("next", "/")))
-        user = await users.authenticate(email, password) if email and password else None
+        address = request.client.host if request.client else ""
+        try:
+            user = await logins.log_in(email, password, address)
+        except logins.TooManyAttempts:
+            error = translate(request_language(request), "Too many failed attempts. Try again in 15 minutes.")
+            return page("login.html", status_code=429, next=target, email=email, error=error)
         if user is None:
-            error = translate(request.state.language, "Wrong e-mail address or password.")
+            error = translate(request_language(request), "Wrong e-mail address or password.")
             return page("login.html", status_code=422, next=target, email=email, error=error)
         old_token = request.cookies.get(SESSION_COOKIE)
         if old_token:

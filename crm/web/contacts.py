@@ -7,7 +7,13 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Response, Template
 
 from crm.errors import Invalid
-from crm.services import audit, contacts, reads
+import csv
+import io
+import json
+
+from crm.importing.export import safe_cell
+from crm.services import audit, contacts, gdpr, reads
+from crm.web.auth import requires_role
 from crm.web.render import form_data, int_or_none, page, see_other
 
 FIELDS = ("first_name", "last_name", "email", "phone", "title", "language")
@@ -59,4 +65,40 @@ class ContactController(Controller):
         except Invalid as error:
             return page("contacts/form.html", status_code=422, contact={**values, "id": contact_id}, role={},
                         errors=error.field_errors, company=None)
+        return see_other(request, f"/contacts/{contact_id}")
+
+    @get("/{contact_id:int}/export.json", guards=[requires_role("manager", "admin")])
+    async def export_json(self, request: Request, contact_id: FromPath[int]) -> Response:
+        """Everything about one person (GDPR access request), as JSON."""
+        data = await gdpr.contact_data(contact_id)
+        await audit.record_now(action="export", entity="contact", entity_id=contact_id, actor_id=request.user.id,
+                               changes={"format": [None, "json"]})
+        return Response(json.dumps(data, ensure_ascii=False, indent=2).encode(), media_type="application/json",
+                        headers={"Content-Disposition": f'attachment; filename="contact-{contact_id}.json"'})
+
+    @get("/{contact_id:int}/export.csv", guards=[requires_role("manager", "admin")])
+    async def export_csv(self, request: Request, contact_id: FromPath[int]) -> Response:
+        """The same as CSV for Finnish Excel: one section per kind of data."""
+        data = await gdpr.contact_data(contact_id)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow(["section", "field", "value"])
+        for field, value in data["contact"].items():
+            writer.writerow(["contact", field, safe_cell(value)])
+        for section in ("roles", "interactions", "processing_log"):
+            for number, row in enumerate(data[section], start=1):
+                for field, value in row.items():
+                    writer.writerow([f"{section} {number}", field, safe_cell(value)])
+        await audit.record_now(action="export", entity="contact", entity_id=contact_id, actor_id=request.user.id,
+                               changes={"format": [None, "csv"]})
+        return Response(("\ufeff" + buffer.getvalue()).encode(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="contact-{contact_id}.csv"'})
+
+    @post("/{contact_id:int}/erase", guards=[requires_role("admin")])
+    async def erase(self, request: Request, contact_id: FromPath[int]) -> Template | Response:
+        data = await form_data(request)
+        if data.get("confirm") != "erase":
+            contact = await reads.contact_page(contact_id, request.user)
+            return page("contacts/show.html", status_code=422, contact=contact, erase_error=True)
+        await contacts.erase_contact(contact_id, actor_id=request.user.id)
         return see_other(request, f"/contacts/{contact_id}")

@@ -1,0 +1,50 @@
+"""Record history (who, when, what changed) on company and contact pages; /admin/audit for admins."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get
+from litestar.params import FromPath
+from litestar.response import Template
+
+from crm.domain.dates import parse_date
+from crm.services import audit, reads
+from crm.web.auth import requires_role
+from crm.web.render import int_or_none, page
+
+ACTIONS = ("create", "update", "view", "export", "import", "revert", "erase", "login", "login_failed", "add_role")
+ENTITIES = ("company", "contact", "interaction", "user", "import_batch", "programme", "department")
+
+
+def _date(value: str | None):
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
+
+
+class AuditController(Controller):
+    @get("/companies/{company_id:int}/history")
+    async def company_history(self, company_id: FromPath[int]) -> Template:
+        company = await reads.company_card(company_id)
+        return page("history.html", title=company["name"], back=f"/companies/{company_id}",
+                    events=list(reversed(await audit.history("company", company_id))))
+
+    @get("/contacts/{contact_id:int}/history")
+    async def contact_history(self, request: Request, contact_id: FromPath[int]) -> Template:
+        contact = await reads.contact_page(contact_id, request.user)
+        name = f"{contact['first_name']} {contact['last_name']}".strip() or f"#{contact_id}"
+        return page("history.html", title=name, back=f"/contacts/{contact_id}",
+                    events=list(reversed(await audit.history("contact", contact_id))))
+
+    @get("/admin/audit", guards=[requires_role("admin")])
+    async def audit_log(self, request: Request) -> Template:
+        params = request.query_params
+        filters = {"actor": params.get("actor", ""), "entity": params.get("entity", ""),
+                   "action": params.get("action", ""), "from": params.get("from", ""), "to": params.get("to", "")}
+        number = int_or_none(params.get("page")) or 1
+        events, has_next = await audit.search(
+            actor=filters["actor"], entity=filters["entity"] if filters["entity"] in ENTITIES else "",
+            action=filters["action"] if filters["action"] in ACTIONS else "",
+            date_from=_date(filters["from"]), date_to=_date(filters["to"]), page=number)
+        return page("admin/audit.html", events=events, filters=filters, actions=ACTIONS, entities=ENTITIES,
+                    results=reads.Page(rows=events, page=number, has_next=has_next))
