@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -32,6 +33,13 @@ def run(coroutine_function: Callable[..., Awaitable[Any]], *args: Any, **kwargs:
         sys.exit(1)
     except CRMError as error:
         click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    except Exception as error:  # no traceback for a user; CRM_DEBUG=1 shows it
+        from crm.importing.load import ImportRefused
+
+        if isinstance(error, ImportRefused) or os.environ.get("CRM_DEBUG") == "1":
+            raise  # the import command words the refusal itself
+        click.echo(f"error: {type(error).__name__}: {error}", err=True)
         sys.exit(1)
 
 

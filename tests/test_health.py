@@ -37,10 +37,10 @@ def test_readyz_is_503_before_migrations(tmp_path):
     assert status == "503" and int(pending) >= 2
 
 
-def test_login_placeholder_page_renders():
+def test_login_page_renders_without_a_session():
     from litestar.testing import TestClient
 
     with TestClient(app=create_app()) as client:
-        response = client.get("/login")
+        response = client.get("/login", headers={"Accept-Language": "en"})
         assert response.status_code == 200
         assert "<h1>Log in</h1>" in response.text

@@ -14,6 +14,7 @@ import pytest
 from openpyxl import Workbook
 
 from crm.importing.load import ImportRefused, import_file
+from crm.importing.read import estimate_rows, open_source
 from crm.tables import Company, ImportBatch, Interaction
 from test_import_support import check, companies, row_errors, snapshot, write
 
@@ -80,6 +81,30 @@ async def test_delimiter_is_detected(tmp_path, delimiter):
     path = write(tmp_path, "yritykset.txt", company_file(delimiter))
     check(await import_file("companies", path), rows=3, created=3)
     assert sorted(await companies()) == sorted(NAMES)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+async def test_line_endings_of_every_platform(tmp_path, newline):
+    """Unix, Windows, and old Mac Excel's 'CSV (Macintosh)', which ends lines with a bare CR."""
+    lines = ["Y-tunnus;Nimi;Katuosoite", '0112038-9;Nokia Oyj;"Karakaari 7', 'PL 226"', "1234567-2;Väärä Oy;",
+             "1927400-1;KONE Oyj;Keilasatama 3"]
+    path = write(tmp_path, "rivit.csv", newline.join(lines) + newline, encoding="cp1252")
+    summary = await import_file("companies", path)
+    check(summary, rows=3, created=2, errors=1)
+    assert (await companies())["Nokia Oyj"]["street"] == f"Karakaari 7{newline}PL 226"
+    assert [line for line, _ in await row_errors(summary.batch_id)] == [4]
+
+
+@pytest.mark.parametrize("encoding, bom, newline", [
+    ("utf-8", codecs.BOM_UTF8, "\r\n"),
+    ("utf-16-be", codecs.BOM_UTF16_BE, "\n"),
+    ("utf-16-le", codecs.BOM_UTF16_LE, "\r\n"),
+    ("cp1252", b"", "\r"),
+])
+def test_the_progress_bar_total_counts_the_rows(tmp_path, encoding, bom, newline):
+    path = write(tmp_path, "rivit.csv", bom + newline.join(["Y-tunnus;Nimi"] + [f";Yritys {n}" for n in range(7)]
+                                                           ).encode(encoding))
+    assert estimate_rows(open_source(path)) == 7
 
 
 async def test_cells_holding_the_other_delimiters_stay_whole(tmp_path):
@@ -244,7 +269,7 @@ def _zip(path, parts: dict[str, str]) -> None:
     ("rikki.xlsx", {"[Content_Types].xml": "<<<", "xl/workbook.xml": "<<<"}, "cannot be opened"),
 ])
 async def test_files_refused_whole_change_nothing(tmp_path, name, content, reason):
-    await import_file("companies", write(tmp_path, "ennen.csv", company_file()))
+    check(await import_file("companies", write(tmp_path, "ennen.csv", company_file())), rows=3, created=3)
     before = await snapshot()
     path = tmp_path / name
     if isinstance(content, dict):
@@ -261,7 +286,7 @@ async def test_files_refused_whole_change_nothing(tmp_path, name, content, reaso
 async def test_a_cell_too_large_to_read_refuses_the_file_and_changes_nothing(tmp_path):
     """Past the reader's field limit the file cannot be parsed further: the batch fails and is rolled
     back, and the caller gets ImportRefused with the line (not a crash)."""
-    await import_file("companies", write(tmp_path, "ennen.csv", company_file()))
+    check(await import_file("companies", write(tmp_path, "ennen.csv", company_file())), rows=3, created=3)
     before = await snapshot(batches=False)
     content = "Y-tunnus;Nimi\n1041090-0;UPM-Kymmene Oyj\n0101263-6;" + "x" * 1_100_000 + "\n"
     with pytest.raises(ImportRefused, match="Line 3"):
@@ -299,3 +324,25 @@ async def test_duplicate_headers_the_first_column_wins(tmp_path):
     check(summary, rows=1, created=1)
     stored = await companies()
     assert list(stored) == ["Nokia Oyj"] and stored["Nokia Oyj"]["postal_code"] == "02610"
+
+
+async def test_an_xlsx_sheet_is_chosen_by_name_else_the_first(tmp_path):
+    workbook = Workbook()
+    workbook.active.title = "Ohje"
+    workbook.active.append(["Täytä välilehti Yritykset"])
+    sheet = workbook.create_sheet("Yritykset")
+    sheet.append([])
+    sheet.append(["Y-tunnus", "Nimi"])  # the header may sit lower than row 1
+    sheet.append(["0112038-9", "Nokia Oyj"])
+    sheet.append(["0112038-8", "Väärä Oy"])
+    path = tmp_path / "tyokirja.xlsx"
+    workbook.save(path)
+    before = await snapshot()
+    with pytest.raises(ImportRefused, match="No column of this file is recognised"):
+        await import_file("companies", path)
+    with pytest.raises(ImportRefused, match=r"The workbook has no sheet 'Asiakkaat' \(it has: Ohje, Yritykset\)"):
+        await import_file("companies", path, sheet="Asiakkaat")
+    assert await snapshot() == before
+    summary = await import_file("companies", path, sheet="Yritykset")
+    check(summary, rows=2, created=1, errors=1)
+    assert await row_errors(summary.batch_id) == [(4, "Business ID '0112038-8': wrong check digit")]

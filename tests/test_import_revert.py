@@ -123,7 +123,7 @@ async def test_only_a_committed_batch_can_be_reverted(two_batches, tmp_path, mon
 
 
 async def test_revert_of_contacts_and_interactions(tmp_path):
-    await import_file("companies", write(tmp_path, "c.csv", FIRST.replace("KUPLA", "")))
+    check(await import_file("companies", write(tmp_path, "c.csv", FIRST.replace("KUPLA", ""))), rows=3, created=3)
     contacts = ("Nimi;Sähköposti;Y-tunnus;Titteli\n"
                 "Aino Virtanen;aino@nokia.example;0112038-9;CEO\n")
     check(await import_file("contacts", write(tmp_path, "p1.csv", contacts)), rows=1, created=1)
@@ -133,11 +133,20 @@ async def test_revert_of_contacts_and_interactions(tmp_path):
                 "Bertil Öhman;bertil@kone.example;1927400-1;CTO\n")
     contacts_batch = await import_file("contacts", write(tmp_path, "p2.csv", contacts))
     check(contacts_batch, rows=2, created=1, updated=1)
-    interactions = ("Päivämäärä;Y-tunnus;Tyyppi;Aihe;Yhteyshenkilön sähköposti\n"
-                    "1.3.2025;1927400-1;Tapaaminen;Hissit;bertil@kone.example\n")
+    header = "Päivämäärä;Y-tunnus;Tyyppi;Aihe;Muistiinpanot;Seurantapäivä;Yhteyshenkilön sähköposti\n"
+    interactions = header + "1.3.2025;1927400-1;Tapaaminen;Hissit;Alku;15.3.2025;bertil@kone.example\n"
     interactions_batch = await import_file("interactions", write(tmp_path, "i.csv", interactions), department="BIZ")
     check(interactions_batch, rows=1, created=1)
+    created = await snapshot(batches=False)
+    interactions = header + ("1.3.2025;1927400-1;Tapaaminen;Hissit;Muutettu;1.4.2025;\n"
+                             "2.3.2025;1927400-1;Puhelu;Jatko;;;\n")
+    update_batch = await import_file("interactions", write(tmp_path, "i2.csv", interactions), department="BIZ")
+    check(update_batch, rows=2, created=1, updated=1)
+    assert await Interaction.count() == 2
 
+    summary = await revert_batch(update_batch.batch_id)
+    assert (summary.removed, summary.restored, summary.left_alone) == (1, 1, [])
+    assert await snapshot(batches=False) == created
     summary = await revert_batch(interactions_batch.batch_id)
     assert (summary.removed, summary.restored, summary.left_alone) == (1, 0, [])
     summary = await revert_batch(contacts_batch.batch_id)

@@ -88,11 +88,3 @@ def one_json_object(stdout: str) -> dict:
     assert isinstance(summary, dict)
     return summary
 
-
-def business_id(body: int) -> str:
-    """A valid Business ID for a 7-digit body (the next body that has one)."""
-    from crm.domain.ytunnus import business_id_check_digit
-
-    while (check := business_id_check_digit(f"{body:07d}")) is None:
-        body += 1
-    return f"{body:07d}-{check}"

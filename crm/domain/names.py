@@ -10,6 +10,8 @@ import unicodedata
 LEGAL_FORMS = frozenset(
     "oy oyj ab abp ky kb tmi ay osk ry rf ltd limited inc gmbh as sr plc llc co".split()
 )
+NAME_KEY_LENGTH = 300  # keys are for matching: folding may lengthen a name (ß -> ss), so they are clipped
+PERSON_KEY_LENGTH = 200
 _LETTER = r"[^\W\d_]"
 _DOTTED_ABBREVIATION = re.compile(rf"(?<!\w){_LETTER}(?:\.{_LETTER})+(?!\w)")  # o.y. -> oy
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -29,12 +31,13 @@ def name_key(name: str | int | float | None) -> str | None:
     text = _DOTTED_ABBREVIATION.sub(lambda match: match[0].replace(".", ""), str(name))
     words = fold(text).split()
     kept = [word for word in words if word not in LEGAL_FORMS] or words  # 'Oy Ab' keeps its name
-    return " ".join(kept) or None
+    return " ".join(kept)[:NAME_KEY_LENGTH] or None
 
 
 def person_key(first_name: str | None, last_name: str | None) -> str | None:
     """Key for matching people by name: folded 'first last'; None when both are blank."""
-    return " ".join(fold(str(part)) for part in (first_name, last_name) if not _is_blank(part)).strip() or None
+    key = " ".join(fold(str(part)) for part in (first_name, last_name) if not _is_blank(part)).strip()
+    return key[:PERSON_KEY_LENGTH] or None
 
 
 def search_text(*parts: str | int | float | None) -> str:

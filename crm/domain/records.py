@@ -92,11 +92,13 @@ def _municipality_code(raw: Any) -> str:
 
 
 def _website(raw: Any) -> str:
-    value = text(raw, 300)
+    value = text(raw)
     if value and not re.match(r"^https?://", value, re.IGNORECASE):
         if " " in value or "." not in value:
-            raise ValueError(f"Website '{value}' is not a web address")
+            raise ValueError(f"Website '{value[:80]}' is not a web address")
         value = "https://" + value
+    if len(value) > 300:
+        raise ValueError(f"is {len(value)} characters long; at most 300 fit")
     return value
 
 
@@ -157,6 +159,13 @@ INTERACTION_RULES: dict[str, Callable[[Any], Any]] = {
 }
 
 
+LABELS = {
+    "name": "Company name", "other_names": "Other name", "company_form": "Company form", "size_class": "Size class",
+    "website": "Website", "street": "Street address", "city": "City", "first_name": "First name",
+    "last_name": "Last name", "title": "Title", "subject": "Subject", "notes": "Notes",
+}
+
+
 def _apply(rules: Mapping[str, Callable[[Any], Any]], raw: Mapping[str, Any]) -> tuple[dict, Errors]:
     clean: dict[str, Any] = {}
     errors: Errors = {}
@@ -166,7 +175,10 @@ def _apply(rules: Mapping[str, Callable[[Any], Any]], raw: Mapping[str, Any]) ->
         try:
             clean[field] = rule(raw[field])
         except ValueError as error:
-            errors[field] = str(error)
+            message = str(error)
+            if message.startswith("is "):  # a length message from text(): say which field
+                message = f"{LABELS.get(field, field)} {message}"
+            errors[field] = message
     return clean, errors
 
 

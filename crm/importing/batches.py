@@ -23,6 +23,7 @@ from crm.tables import (
     Interaction,
     InteractionContact,
     InteractionProgramme,
+    User,
 )
 
 TABLES = {"company": Company, "contact": Contact, "interaction": Interaction}
@@ -63,6 +64,7 @@ async def revert_batch(batch_id: int, *, actor_id: int | None = None) -> RevertS
 
 async def _restore_updated(batch_id: int, finished: dt.datetime, summary: RevertSummary) -> None:
     changes = await ImportChange.select().where(ImportChange.import_batch == batch_id).output(load_json=True)
+    users = {row["id"] for row in await User.select(User.id)} if changes else set()
     for change in changes:
         table = TABLES[change["entity"]]
         current = await table.select().where(table.id == change["entity_id"]).first()
@@ -81,6 +83,8 @@ async def _restore_updated(batch_id: int, finished: dt.datetime, summary: Revert
         # this one must not take the restore for an edit made since that batch.
         old["updated_at"] = (dt.datetime.fromisoformat(old["updated_at"]) if old.get("updated_at")
                              else dt.datetime.now(dt.timezone.utc))
+        if old.get("updated_by") not in users:  # that user has been deleted since
+            old["updated_by"] = None
         await table.update(old).where(table.id == change["entity_id"])
         if programmes is not None:
             link_table, owner = PROGRAMME_LINKS[change["entity"]]

@@ -24,6 +24,7 @@ from piccolo.table import Table
 from crm import db
 from crm.domain.names import fold, name_key, search_text
 from crm.domain.records import with_new_company_defaults
+from crm.importing.export import safe_cell
 from crm.importing.mapping import MappingError, header_key, propose_mapping
 from crm.importing.normalize import RowError, company_row, contact_row, interaction_row, mapped
 from crm.importing.read import SourceFile, Unreadable, open_source
@@ -154,6 +155,9 @@ async def import_file(
                 {ImportBatch.status: "failed", ImportBatch.message: f"{type(error).__name__}: {error}"[:2000],
                  ImportBatch.finished_at: dt.datetime.now(dt.timezone.utc)}
             ).where(ImportBatch.id == summary.batch_id)
+        if errors:  # it would list rows of a batch that was rolled back
+            errors.close()
+            error_path.unlink(missing_ok=True)
         if isinstance(error, Unreadable):  # found past the start of the file; rolled back all the same
             raise _refused(error) from None
         raise
@@ -235,13 +239,9 @@ class _ErrorFile:
     def __init__(self, path: Path, headers: list[str]):
         self.handle = path.open("w", encoding="utf-8-sig", newline="")
         self.writer = csv.writer(self.handle, delimiter=";")
-        from crm.importing.export import safe_cell
-
         self.writer.writerow(["line", "reason", *(safe_cell(header) for header in headers)])
 
     def write(self, failed: Iterable[tuple[int, list, str]]) -> None:
-        from crm.importing.export import safe_cell
-
         self.writer.writerows([line, safe_cell(reason), *(safe_cell(_cell(c)) for c in cells)]
                               for line, cells, reason in failed)
 
@@ -298,6 +298,15 @@ class _Context:
             _check_fits(Interaction, values["interaction"])
         return values
 
+    def claim(self, entity: str, stored: dict) -> bool:
+        """True for the first row of the file that matches this stored record. A record the batch
+        created is claimed by the row that created it (id None: created in this chunk, not yet written)."""
+        return stored["id"] is not None and self.first_time(f"{entity}#{stored['id']}")
+
+    def claim_created(self, entity: str, ids: list[int]) -> None:
+        for record_id in ids:
+            self.first_time(f"{entity}#{record_id}")
+
     def first_time(self, key: str) -> bool:
         """False when an earlier row of this file had the same key (a duplicate in the file)."""
         digest = hash(key)
@@ -344,7 +353,8 @@ def _check_fits(table: type[Table], values: dict[str, Any]) -> None:
     for name, value in values.items():
         if isinstance(value, str) and len(value) > limits.get(name, len(value)):
             what = DERIVED_FROM.get(name) or name.replace("_", " ").capitalize()
-            raise RowError(f"{what} '{value[:40]}…' is {len(value)} characters long; at most {limits[name]} fit")
+            shown = value if len(value) <= 40 else value[:40] + "…"
+            raise RowError(f"{what} '{shown}' is {len(value)} characters long; at most {limits[name]} fit")
 
 
 # --- companies --------------------------------------------------------------------------------
@@ -365,7 +375,7 @@ async def _existing_companies(rows: list[dict]) -> tuple[dict[str, dict], dict[s
         for row in await Company.select().where(Company.business_id.is_in(business_ids)):
             by_id[row["business_id"]] = row
     if name_keys:
-        for row in await Company.select().where(Company.name_key.is_in(name_keys)):
+        for row in await Company.select().where(Company.name_key.is_in(name_keys)).order_by(Company.id):
             by_name.setdefault(f"{row['name_key']}|{row['postal_code']}", row)
     return by_id, by_name
 
@@ -388,31 +398,35 @@ async def load_companies(good, context: _Context, summary: Summary) -> list:
     by_id, by_name = await _existing_companies([values for _, _, values in resolved])
     new, changed = [], []
     for line, cells, values in resolved:
-        stored = by_id.get(values.get("business_id") or "")
+        business_id = values.get("business_id")
+        name_and_postal_code = f"{values.get('name_key')}|{values.get('postal_code', '')}"
+        stored = by_id.get(business_id or "")
         if stored is None:
-            candidate = by_name.get(f"{values.get('name_key')}|{values.get('postal_code', '')}")
-            if candidate and (candidate["business_id"] is None or not values.get("business_id")):
+            candidate = by_name.get(name_and_postal_code)
+            if candidate and (candidate["business_id"] is None or not business_id):
                 stored = candidate
         if stored is None and not values.get("name"):  # a row may update a company without naming it
             failed.append((line, cells, f"Company name is required: no company with Business ID "
-                                        f"{values['business_id']} is in the record"))
+                                        f"{business_id} is in the record"))
             continue
         if not context.first_time(_company_key(values)):
             summary.duplicates_in_file += 1
             continue
-        if stored is not None and not context.first_time(f"company#{stored['id']}"):
-            # An earlier row of the file matched this record: a row with a Business ID of its own
-            # is another company of the same name; a row without one is a duplicate.
-            if values.get("business_id") and values["business_id"] != stored["business_id"]:
+        if stored is not None and not context.claim("company", stored):
+            # An earlier row of the file matched or created this record: a row with a Business ID of
+            # its own is another company of the same name; a row without one is a duplicate.
+            if business_id and business_id != stored["business_id"]:
                 stored = None
             else:
                 summary.duplicates_in_file += 1
                 continue
         if stored is None:
             new.append(values)
+            # Later rows of this chunk find it by name, as rows of the next chunk will.
+            by_name.setdefault(name_and_postal_code, {"id": None, "business_id": business_id})
         else:
             changed.append((stored, _keep_stored(stored, values)))
-    await _insert_companies(new, context)
+    context.claim_created("company", await _insert_companies(new, context))
     summary.created += len(new)
     updated = await _update_records("company", COMPANY_FIELDS, changed, context, _company_programmes,
                                     _company_derived)
@@ -436,7 +450,7 @@ def _company_search_text(values: dict) -> str:
     return search_text(values.get("name"), values.get("other_names"), values.get("business_id"))
 
 
-async def _insert_companies(new: list[dict], context: _Context) -> None:
+async def _insert_companies(new: list[dict], context: _Context) -> list[int]:
     ids = await db.reserve_ids("company", len(new))
     columns = ["id", *COMPANY_FIELDS, "search_text", "created_at", "updated_at", "created_by", "updated_by",
                "import_batch"]
@@ -449,6 +463,7 @@ async def _insert_companies(new: list[dict], context: _Context) -> None:
         links += [(company_id, programme_id) for programme_id in values["programmes"]]
     await db.insert_rows("company", columns, rows)
     await db.insert_rows("company_programme", ["company", "programme"], links)
+    return ids
 
 
 async def _company_programmes(company_ids: list[int]) -> dict[int, set[int]]:
@@ -571,9 +586,9 @@ async def load_contacts(good, context: _Context, summary: Summary) -> list:
             stored_by_person.get(f"{values['person_key']}|{values['company_id']}")
         if stored is not None and email and stored["email"] not in (None, email):
             stored = None  # the same name at the company with another e-mail is another person
-        if stored is not None and not context.first_time(f"contact#{stored['id']}"):
-            # An earlier row of the file matched this person: a row with an e-mail of its own is
-            # another person of the same name; a row without one is a duplicate.
+        if stored is not None and not context.claim("contact", stored):
+            # An earlier row of the file matched or created this person: a row with an e-mail of its
+            # own is another person of the same name; a row without one is a duplicate.
             if email and email != stored["email"]:
                 stored = None
             else:
@@ -581,12 +596,15 @@ async def load_contacts(good, context: _Context, summary: Summary) -> list:
                 continue
         if stored is None:
             new.append(values)
+            # Later rows of this chunk find the person by name, as rows of the next chunk will.
+            stored_by_person.setdefault(f"{values['person_key']}|{values['company_id']}",
+                                        {"id": None, "email": email})
             continue
         link_missing = (stored["id"], values["company_id"]) not in links
         if link_missing:
             new_links.append((values, stored["id"]))
         changed.append((stored, contact, link_missing))
-    await _insert_contacts(new, context)
+    context.claim_created("contact", await _insert_contacts(new, context))
     await _insert_links([(values, contact_id) for values, contact_id in new_links], context)
     updated = await _update_records(
         "contact", CONTACT_FIELDS, [(stored, contact) for stored, contact, _ in changed], context,
@@ -619,7 +637,7 @@ async def _existing_contacts(fresh: list[dict]) -> tuple[dict[str, dict], dict[s
     if person_keys:
         rows = await CompanyContact.select(
             CompanyContact.company, *CompanyContact.contact.all_columns()
-        ).where(CompanyContact.contact.person_key.is_in(person_keys))
+        ).where(CompanyContact.contact.person_key.is_in(person_keys)).order_by(CompanyContact.contact)
         for row in rows:
             stored = {name.split(".", 1)[1]: value for name, value in row.items() if name.startswith("contact.")}
             by_person.setdefault(f"{stored['person_key']}|{row['company']}", stored)
@@ -635,7 +653,7 @@ async def _existing_links(company_ids: list[int]) -> set[tuple[int, int]]:
     return {(row["contact"], row["company"]) for row in rows}
 
 
-async def _insert_contacts(new: list[dict], context: _Context) -> None:
+async def _insert_contacts(new: list[dict], context: _Context) -> list[int]:
     ids = await db.reserve_ids("contact", len(new))
     columns = ["id", *CONTACT_FIELDS, "person_key", "created_at", "updated_at", "created_by", "updated_by",
                "import_batch"]
@@ -646,6 +664,7 @@ async def _insert_contacts(new: list[dict], context: _Context) -> None:
                      context.now, context.now, context.actor_id, context.actor_id, context.batch_id))
     await db.insert_rows("contact", columns, rows)
     await _insert_links(list(zip(new, ids)), context)
+    return ids
 
 
 async def _insert_links(pairs: list[tuple[dict, int]], context: _Context) -> None:

@@ -110,7 +110,11 @@ def detect_delimiter(sample: str) -> str:
     """The candidate that splits the first records into the same, largest number of fields."""
     best, best_score = ",", (0, 0)
     for delimiter in DELIMITERS:
-        records = list(itertools.islice(csv.reader(io.StringIO(sample), delimiter=delimiter), 50))
+        lines = io.StringIO(sample, newline="")  # '\r' alone ends a line too, as when the file is read
+        try:
+            records = list(itertools.islice(csv.reader(lines, delimiter=delimiter), 50))
+        except csv.Error:
+            continue
         records = [record for record in records if record]
         if len(records) > 1:
             records = records[:-1]  # the sample may cut the last record short
@@ -215,10 +219,14 @@ def estimate_rows(source: SourceFile) -> int | None:
         with _workbook(source.path) as workbook:
             rows = workbook[source.sheet].max_row
         return max(rows - source._skip, 0) if rows else None
-    newline = "\n".encode(source.encoding or "utf-8").removeprefix(codecs.BOM_UTF16_LE).removeprefix(
-        codecs.BOM_UTF16_BE)
-    count = 0
+    encoding = {"utf-8-sig": "utf-8"}.get(source.encoding or "utf-8", source.encoding or "utf-8")  # no BOM
     with source.path.open("rb") as handle:
+        if encoding == "utf-16":  # the BOM says which byte order
+            encoding = "utf-16-be" if handle.read(2) == codecs.BOM_UTF16_BE else "utf-16-le"
+            handle.seek(0)
+        line_feed, carriage_return = "\n".encode(encoding), "\r".encode(encoding)
+        feeds = returns = 0
         while block := handle.read(1 << 20):
-            count += block.count(newline)
-    return max(count - source._skip + 1, 0)
+            feeds += block.count(line_feed)
+            returns += block.count(carriage_return)
+    return max(max(feeds, returns) - source._skip + 1, 0)  # CR alone ends lines in old Mac files
