@@ -175,3 +175,20 @@ async def insert_rows(table: str, columns: list[str], rows: list[tuple]) -> None
 async def execute_many(sql: str, rows: list[tuple]) -> None:
     if rows:
         await _connection().executemany(_placeholders(sql), rows)
+
+
+async def fetch_in(sql: str, values: list) -> list[dict]:
+    """Rows of `sql`, whose `IN (?)` is expanded to the given values, read through the current
+    transaction's driver connection (Piccolo would build the statement in Python, ~5 µs a value).
+    Values go in pages below both engines' parameter limits."""
+    rows: list[dict] = []
+    connection = _connection()
+    for start in range(0, len(values), 10_000):
+        page = values[start:start + 10_000]
+        statement = _placeholders(sql.replace("IN (?)", f"IN ({', '.join('?' for _ in page)})"))
+        if is_sqlite():
+            cursor = await connection.execute(statement, page)
+            rows += [dict(row) for row in await cursor.fetchall()]
+        else:
+            rows += [dict(row) for row in await connection.fetch(statement, *page)]
+    return rows

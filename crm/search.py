@@ -7,7 +7,7 @@ index (both made by a migration). A query matches companies having every word as
 
 from __future__ import annotations
 
-from crm.db import is_sqlite
+from crm.db import execute_many, is_sqlite
 from crm.domain.names import fold
 
 
@@ -26,3 +26,12 @@ def match_clause(query: str) -> tuple[str, list[str]] | None:
         return "company.id IN (SELECT rowid FROM company_fts WHERE company_fts MATCH {})", [expression]
     expression = " & ".join(f"{term}:*" for term in terms)
     return "company.search_vector @@ to_tsquery('simple', {})", [expression]
+
+
+async def index_imported_companies(first_id: int, last_id: int) -> None:
+    """Add companies an import wrote (ids first_id..last_id) to the index in one statement. On SQLite the
+    insert trigger skips imported rows; PostgreSQL's generated column needs nothing."""
+    if is_sqlite():
+        await execute_many(
+            "INSERT INTO company_fts(rowid, search_text) SELECT id, search_text FROM company "
+            "WHERE id BETWEEN ? AND ?", [(first_id, last_id)])

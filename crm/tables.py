@@ -109,7 +109,7 @@ class Company(Table):
     )
     name = Varchar(length=300)
     other_names = Text(default="", help_text="One name per line, e.g. the Swedish parallel name")
-    name_key = Varchar(length=300, index=True, help_text="Normalised name for matching")
+    name_key = Varchar(length=300, help_text="Normalised name for matching (indexed with postal_code)")
     company_form = Varchar(length=100, default="")
     industry_code = Varchar(length=10, default="")
     industry_classification = Varchar(length=10, default="", help_text="TOL2008 or TOL2025")
@@ -131,7 +131,7 @@ class Company(Table):
 
 
 class CompanyProgramme(Table):
-    company = ForeignKey(Company, null=False, on_delete=OnDelete.cascade, index=True)
+    company = ForeignKey(Company, null=False, on_delete=OnDelete.cascade)
     programme = ForeignKey(Programme, null=False, on_delete=OnDelete.cascade, index=True)
 
 
@@ -162,7 +162,7 @@ class Contact(Table):
 class CompanyContact(Table):
     """A person's role at a company, with dates."""
 
-    company = ForeignKey(Company, null=False, on_delete=OnDelete.cascade, index=True)
+    company = ForeignKey(Company, null=False, on_delete=OnDelete.cascade)
     contact = ForeignKey(Contact, null=False, on_delete=OnDelete.cascade, index=True)
     role = Varchar(length=200, default="")
     start_date = Date(null=True, default=None)
@@ -180,9 +180,9 @@ class Interaction(Table):
         advisory = "advisory"
         other = "other"
 
-    company = ForeignKey(Company, null=False, on_delete=OnDelete.cascade, index=True)
-    department = ForeignKey(Department, null=False, on_delete=OnDelete.restrict, index=True)
-    advisor = ForeignKey(User, null=True, on_delete=OnDelete.set_null, index=True)
+    company = ForeignKey(Company, null=False, on_delete=OnDelete.cascade)
+    department = ForeignKey(Department, null=False, on_delete=OnDelete.restrict)
+    advisor = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
     advisor_name = Varchar(length=200, default="", help_text="The advisor as the source file wrote them, when no user matched")
     kind = Varchar(length=20, choices=Kind, default=Kind.meeting)
     date = Date(index=True)

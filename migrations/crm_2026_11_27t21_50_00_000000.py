@@ -14,7 +14,8 @@ DESCRIPTION = "company full-text search"
 SQLITE = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS company_fts USING fts5("
     "search_text, content='company', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER IF NOT EXISTS company_fts_insert AFTER INSERT ON company BEGIN "
+    # The importer indexes its own rows in bulk (crm/search.py), far faster than a trigger per row.
+    "CREATE TRIGGER IF NOT EXISTS company_fts_insert AFTER INSERT ON company WHEN new.import_batch IS NULL BEGIN "
     "INSERT INTO company_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
     "CREATE TRIGGER IF NOT EXISTS company_fts_delete AFTER DELETE ON company BEGIN "
     "INSERT INTO company_fts(company_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",

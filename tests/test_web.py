@@ -363,3 +363,23 @@ async def test_language_follows_the_user_then_the_browser():
     async with client() as c:
         await login(c, "en@espoo.example")
         assert "My open follow-ups" in (await c.get("/", headers={"Accept-Language": "fi"})).text
+
+
+async def test_imported_companies_are_found_by_search(tmp_path):
+    """The importer indexes its rows in bulk (no per-row trigger): search must still find them."""
+    from crm.importing.load import import_file
+    from crm.services.reads import search_companies
+
+    path = tmp_path / "yritykset.csv"
+    path.write_text("Y-tunnus;Yrityksen nimi;Postinumero\n0112038-9;Nokia Oyj;02610\n;Äijän Kahvila Ky;02100\n",
+                    encoding="utf-8")
+    summary = await import_file("companies", path)
+    assert summary.created == 2
+    assert [row["name"] for row in (await search_companies(query="aijan kahv")).rows] == ["Äijän Kahvila Ky"]
+    assert [row["name"] for row in (await search_companies(query="nokia")).rows] == ["Nokia Oyj"]
+    await make_user("aino@espoo.example")
+    async with client() as c:
+        token = await login(c, "aino@espoo.example")
+        company_id = (await search_companies(query="nokia")).rows[0]["id"]
+        await c.post(f"/companies/{company_id}", data={"name": "Nokia Solutions Oyj", "_csrf_token": token})
+    assert [row["name"] for row in (await search_companies(query="solutions")).rows] == ["Nokia Solutions Oyj"]

@@ -15,13 +15,17 @@ PERSON_KEY_LENGTH = 200
 _LETTER = r"[^\W\d_]"
 _DOTTED_ABBREVIATION = re.compile(rf"(?<!\w){_LETTER}(?:\.{_LETTER})+(?!\w)")  # o.y. -> oy
 _NOT_ALNUM = re.compile(r"[\W_]+")
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 
 
 def fold(text: str) -> str:
     """Lower-case letters and digits without diacritics, words separated by single spaces."""
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    text = "".join(char for char in text if not unicodedata.combining(char))
-    return " ".join(_NOT_ALNUM.sub(" ", text).split())
+    if not text.isascii():  # ASCII needs no Unicode normalisation (the common case, and the fast one)
+        text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+        text = _COMBINING.sub("", text)
+        if any(unicodedata.combining(char) for char in text):  # marks outside the usual blocks
+            text = "".join(char for char in text if not unicodedata.combining(char))
+    return " ".join(_NOT_ALNUM.sub(" ", text.casefold()).split())
 
 
 def name_key(name: str | int | float | None) -> str | None:

@@ -26,6 +26,13 @@ Errors = dict[str, str]
 
 def text(raw: Any, max_length: int | None = None) -> str:
     """Plain text: stripped, NUL bytes removed (PostgreSQL text cannot hold them), blank -> ''."""
+    if type(raw) is str:  # the common case first
+        value = raw.strip()
+        if "\x00" in value:
+            value = value.replace("\x00", "").strip()
+        if max_length is not None and len(value) > max_length:
+            raise ValueError(f"is {len(value)} characters long; at most {max_length} fit")
+        return value
     if raw is None or (isinstance(raw, float) and math.isnan(raw)):
         return ""
     if isinstance(raw, float) and raw.is_integer():

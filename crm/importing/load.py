@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable
 from piccolo.columns import Varchar
 from piccolo.table import Table
 
-from crm import db
+from crm import db, search
 from crm.domain.names import fold, name_key, search_text
 from crm.domain.records import with_new_company_defaults
 from crm.importing.export import safe_cell
@@ -93,6 +93,10 @@ INTERACTION_FIELDS = (
     "company", "department", "advisor", "advisor_name", "kind", "date", "subject", "notes",
     "follow_up_date", "follow_up_done", "confidential",
 )
+# The stored columns matching compares with, read through the driver (table.select() is slow here).
+COMPANY_COLUMNS = ", ".join(column._meta.db_column_name for column in Company._meta.columns)
+CONTACT_COLUMNS = ", ".join(column._meta.db_column_name for column in Contact._meta.columns)
+INTERACTION_COLUMNS = ", ".join(column._meta.db_column_name for column in Interaction._meta.columns)
 INTERACTION_UPDATABLE = ("advisor", "advisor_name", "notes", "follow_up_date", "follow_up_done", "confidential")
 
 
@@ -289,13 +293,10 @@ class _Context:
     def normalize(self, raw: dict[str, Any]) -> Any:
         if self.kind == "companies":
             values = company_row(raw)
-            _check_fits(Company, values)
         elif self.kind == "contacts":
             values = contact_row(raw)
-            _check_fits(Contact, {**values["contact"], "person_key": name_key_person(values["contact"])})
         else:
             values = interaction_row(raw)
-            _check_fits(Interaction, values["interaction"])
         return values
 
     def claim(self, entity: str, stored: dict) -> bool:
@@ -341,22 +342,6 @@ class _Context:
 
 # A value past a varchar's length: PostgreSQL refuses it (and with it the whole batch) where SQLite
 # stores it. Values can grow while cleaned ('www.x.fi' gets https://; 'ß' folds to 'ss' in a key).
-VARCHAR_LIMITS = {
-    table: {column._meta.name: column.length for column in table._meta.columns if isinstance(column, Varchar)}
-    for table in (Company, Contact, Interaction)
-}
-DERIVED_FROM = {"name_key": "Company name as a matching key", "person_key": "First and last name together"}
-
-
-def _check_fits(table: type[Table], values: dict[str, Any]) -> None:
-    limits = VARCHAR_LIMITS[table]
-    for name, value in values.items():
-        if isinstance(value, str) and len(value) > limits.get(name, len(value)):
-            what = DERIVED_FROM.get(name) or name.replace("_", " ").capitalize()
-            shown = value if len(value) <= 40 else value[:40] + "…"
-            raise RowError(f"{what} '{shown}' is {len(value)} characters long; at most {limits[name]} fit")
-
-
 # --- companies --------------------------------------------------------------------------------
 
 
@@ -372,10 +357,12 @@ async def _existing_companies(rows: list[dict]) -> tuple[dict[str, dict], dict[s
     by_id: dict[str, dict] = {}
     by_name: dict[str, dict] = {}
     if business_ids:
-        for row in await Company.select().where(Company.business_id.is_in(business_ids)):
+        for row in await db.fetch_in(f"SELECT {COMPANY_COLUMNS} FROM company WHERE business_id IN (?)",
+                                     business_ids):
             by_id[row["business_id"]] = row
     if name_keys:
-        for row in await Company.select().where(Company.name_key.is_in(name_keys)).order_by(Company.id):
+        rows = await db.fetch_in(f"SELECT {COMPANY_COLUMNS} FROM company WHERE name_key IN (?)", name_keys)
+        for row in sorted(rows, key=lambda row: row["id"]):
             by_name.setdefault(f"{row['name_key']}|{row['postal_code']}", row)
     return by_id, by_name
 
@@ -462,6 +449,8 @@ async def _insert_companies(new: list[dict], context: _Context) -> list[int]:
                      context.now, context.now, context.actor_id, context.actor_id, context.batch_id))
         links += [(company_id, programme_id) for programme_id in values["programmes"]]
     await db.insert_rows("company", columns, rows)
+    if ids:
+        await search.index_imported_companies(ids[0], ids[-1])
     await db.insert_rows("company_programme", ["company", "programme"], links)
     return ids
 
@@ -530,10 +519,10 @@ async def _resolve_companies(references: list[dict]) -> dict[str, int | str]:
     name_keys = list({ref["name_key"] for ref in references if not ref["business_id"] and ref["name_key"]})
     found: dict[str, int | str] = {}
     if business_ids:
-        rows = await Company.select(Company.id, Company.business_id).where(Company.business_id.is_in(business_ids))
+        rows = await db.fetch_in("SELECT id, business_id FROM company WHERE business_id IN (?)", business_ids)
         found.update({"id:" + row["business_id"]: row["id"] for row in rows})
     if name_keys:
-        rows = await Company.select(Company.id, Company.name_key).where(Company.name_key.is_in(name_keys))
+        rows = await db.fetch_in("SELECT id, name_key FROM company WHERE name_key IN (?)", name_keys)
         for row in rows:
             key = "name:" + row["name_key"]
             found[key] = "ambiguous" if key in found else row["id"]
@@ -633,7 +622,8 @@ async def _existing_contacts(fresh: list[dict]) -> tuple[dict[str, dict], dict[s
     person_keys = list({values["person_key"] for values in fresh if values["person_key"]})
     by_email, by_person = {}, {}
     if emails:
-        by_email = {row["email"]: row for row in await Contact.select().where(Contact.email.is_in(emails))}
+        by_email = {row["email"]: row for row in
+                    await db.fetch_in(f"SELECT {CONTACT_COLUMNS} FROM contact WHERE email IN (?)", emails)}
     if person_keys:
         rows = await CompanyContact.select(
             CompanyContact.company, *CompanyContact.contact.all_columns()
@@ -692,7 +682,7 @@ async def load_interactions(good, context: _Context, summary: Summary) -> list:
     contacts = {}
     if emails:
         contacts = {row["email"]: row["id"] for row in
-                    await Contact.select(Contact.id, Contact.email).where(Contact.email.is_in(emails))}
+                    await db.fetch_in("SELECT id, email FROM contact WHERE email IN (?)", emails)}
     fresh = []
     for line, cells, values in good:
         try:
@@ -719,7 +709,7 @@ async def load_interactions(good, context: _Context, summary: Summary) -> list:
     stored = {}
     if keys:
         stored = {row["content_key"]: row for row in
-                  await Interaction.select().where(Interaction.content_key.is_in(keys))}
+                  await db.fetch_in(f"SELECT {INTERACTION_COLUMNS} FROM interaction WHERE content_key IN (?)", keys)}
     new = [record for record in fresh if record["content_key"] not in stored]
     changed = [(stored[record["content_key"]], record) for record in fresh if record["content_key"] in stored]
     await _insert_interactions(new, context)
