@@ -6,7 +6,7 @@ import math
 import re
 import unicodedata
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
+# Check digit weights 7, 9, 10, 5, 8, 4, 2 (sum 45), applied in business_id_check_digit.
 _BODY = re.compile(r"[0-9]{7}")
 _CANONICAL = re.compile(r"([0-9]{7})-([0-9])")
 _WITH_HYPHEN = re.compile(r"([0-9]+)-([0-9])")
@@ -24,7 +24,8 @@ def business_id_check_digit(body: str) -> int | None:
     """Check digit for a 7-digit body; None when no Business ID is ever issued with this body."""
     if not isinstance(body, str) or not _BODY.fullmatch(body):
         raise ValueError(f"Business ID body '{body}' must be exactly 7 digits")
-    remainder = sum(int(digit) * weight for digit, weight in zip(body, _WEIGHTS)) % 11
+    b = body.encode()  # digits' code points minus 48 times the weights' sum (45): one expression, fast
+    remainder = (7 * b[0] + 9 * b[1] + 10 * b[2] + 5 * b[3] + 8 * b[4] + 4 * b[5] + 2 * b[6] - 48 * 45) % 11
     if remainder == 1:
         return None
     return 0 if remainder == 0 else 11 - remainder
@@ -43,6 +44,10 @@ def normalize_business_id(raw: str | int | float | None) -> str | None:
     Excel numbers (1120389.0), dash look-alikes and the VAT form FI01120389.
     A wrong check digit is an error, never corrected.
     """
+    if type(raw) is str and (match := _CANONICAL.fullmatch(raw)):  # already canonical: just check it
+        expected = business_id_check_digit(match[1])
+        if expected is not None and expected == int(match[2]):
+            return raw
     if raw is None or (isinstance(raw, float) and math.isnan(raw)):
         return None
     shown = str(raw).strip()

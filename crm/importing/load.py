@@ -9,6 +9,7 @@ department) raises ImportRefused before anything is written; a crash rolls the b
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import hashlib
@@ -189,9 +190,16 @@ async def _finish(summary: Summary, context: _Context) -> None:
 
 
 async def _load_all(source, mapping, context, summary, errors, progress, chunk_rows) -> None:
+    """Read and normalise the next chunk in a worker thread while this one is matched and written:
+    the event loop stays free, and the database works while Python parses."""
     width = len(source.headers)
     loader = LOADERS[context.kind]
-    for chunk in source.chunks(chunk_rows):
+    chunks = source.chunks(chunk_rows)
+
+    def prepare():
+        chunk = next(chunks, None)
+        if chunk is None:
+            return None
         good: list[tuple[int, list, Any]] = []
         failed: list[tuple[int, list, str]] = []
         for line, cells in chunk:
@@ -199,12 +207,22 @@ async def _load_all(source, mapping, context, summary, errors, progress, chunk_r
                 good.append((line, cells, context.normalize(mapped((line, cells), mapping, width))))
             except RowError as error:
                 failed.append((line, cells, str(error)))
-        failed += await loader(good, context, summary)
-        summary.rows += len(chunk)
-        summary.errors += len(failed)
-        await _record_errors(failed, context, errors)
-        if progress:
-            progress(len(chunk))
+        return len(chunk), good, failed
+
+    pending = asyncio.ensure_future(asyncio.to_thread(prepare))
+    try:
+        while (prepared := await pending) is not None:
+            pending = asyncio.ensure_future(asyncio.to_thread(prepare))
+            count, good, failed = prepared
+            failed += await loader(good, context, summary)
+            summary.rows += count
+            summary.errors += len(failed)
+            await _record_errors(failed, context, errors)
+            if progress:
+                progress(count)
+    finally:
+        if not pending.done():  # a failure above: let the reader finish before the file closes
+            await asyncio.wait([pending])
 
 
 async def _record_errors(failed, context, errors) -> None:
