@@ -11,15 +11,18 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from crm import db, i18n
+from crm.importing import jobs
 from crm.domain.phones import format_phone
 from crm.paths import STATIC_DIR, TEMPLATES_DIR
 from crm.settings import Settings
+from crm.web.admin import AdminController
 from crm.web.audit import AuditController
-from crm.web.auth import PUBLIC_PATHS, AuthController, SessionAuthMiddleware
+from crm.web.auth import CSRF_COOKIE, PUBLIC_PATHS, AuthController, SessionAuthMiddleware
 from crm.web.companies import CompanyController
 from crm.web.contacts import ContactController
 from crm.web.errors import EXCEPTION_HANDLERS
 from crm.web.health import HealthController
+from crm.web.imports import ImportController
 from crm.web.home import HomeController
 from crm.web.interactions import InteractionController
 from crm.web.security import add_security_headers
@@ -44,8 +47,12 @@ def template_environment() -> Environment:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
 
-    async def on_startup() -> None:
+    async def on_startup(app: Litestar) -> None:
+        app.state.settings = settings
+        app.state.csrf_secret = settings.secret_key
         await db.startup(settings.db_pool_size)
+        if not await db.pending_migrations():  # /readyz says so when they are pending
+            await jobs.recover_interrupted()
 
     return Litestar(
         route_handlers=[
@@ -56,13 +63,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ContactController,
             InteractionController,
             AuditController,
+            AdminController,
+            ImportController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], cache_control=None),
         ],
         middleware=[DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS)],
         before_send=[add_security_headers],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
-            cookie_name="crm_csrftoken",
+            cookie_name=CSRF_COOKIE,
             header_name="x-csrftoken",
             cookie_samesite="lax",
             cookie_httponly=True,

@@ -18,6 +18,8 @@ class Settings:
     db_pool_size: int  # PostgreSQL connection pool started with the app; 0 = no pool
     sqlite_timeout: float  # seconds a SQLite writer waits for the write lock
     debug: bool
+    upload_dir: Path  # files uploaded for import, and their progress; shared by all app processes
+    max_upload_mb: int
 
     @property
     def is_sqlite(self) -> bool:
@@ -42,10 +44,18 @@ class Settings:
             db_pool_size=int(env.get("CRM_DB_POOL_SIZE", "10")),
             sqlite_timeout=float(env.get("CRM_SQLITE_TIMEOUT", "30")),
             debug=env.get("CRM_DEBUG", "") == "1",
+            upload_dir=Path(env.get("CRM_UPLOAD_DIR") or _default_upload_dir(url)),
+            max_upload_mb=int(env.get("CRM_MAX_UPLOAD_MB", "200")),
         )
         if not settings.secret_key:
             settings = _with_generated_secret(settings)
         return settings
+
+
+def _default_upload_dir(url: str) -> Path:
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///")).parent / "uploads"
+    return Path.cwd() / "uploads"
 
 
 def _with_generated_secret(settings: Settings) -> Settings:

@@ -68,6 +68,7 @@ class ImportBatch(Table):
     user = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
     department = ForeignKey(Department, null=True, on_delete=OnDelete.set_null)
     mapping = JSON(default={})
+    headers = JSON(default=[], help_text="The file's header row, for the error file")
     status = Varchar(length=20, choices=Status, default=Status.running)
     started_at = Timestamptz()
     finished_at = Timestamptz(null=True, default=None)
@@ -78,6 +79,49 @@ class ImportBatch(Table):
     duplicates_in_file = Integer(default=0)
     errors = Integer(default=0)
     message = Text(default="", help_text="why a refused or failed batch stopped")
+
+
+class MappingProfile(Table):
+    """A saved column mapping for a department's file: {"header as written": field or null}."""
+
+    name = Varchar(length=100)
+    kind = Varchar(length=20)
+    department = ForeignKey(Department, null=True, on_delete=OnDelete.cascade)
+    columns = JSON(default={})
+    created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+
+
+class ImportUpload(Table):
+    """A file an admin uploaded in the browser, on its way through mapping, preview and run.
+    The file itself lives in the upload directory (CRM_UPLOAD_DIR), shared by all app processes."""
+
+    class Status(str, Enum):
+        uploaded = "uploaded"
+        checking = "checking"  # the dry run is going
+        checked = "checked"
+        running = "running"
+        done = "done"
+        failed = "failed"
+
+    file_name = Varchar(length=255)
+    stored_name = Varchar(length=100, help_text="File name inside the upload directory")
+    size = Integer(default=0)
+    kind = Varchar(length=20)
+    department = ForeignKey(Department, null=True, on_delete=OnDelete.set_null)
+    user = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+    encoding = Varchar(length=30, default="")
+    delimiter = Varchar(length=5, default="")
+    sheet = Varchar(length=100, default="")
+    headers = JSON(default=[])
+    row_estimate = Integer(null=True, default=None)
+    mapping = JSON(default={}, help_text="{column index: field}")
+    profile_name = Varchar(length=100, default="", help_text="The profile the mapping came from")
+    status = Varchar(length=20, choices=Status, default=Status.uploaded)
+    dry_run = JSON(default={}, help_text="The dry run's summary for the current mapping")
+    batch = ForeignKey(ImportBatch, null=True, on_delete=OnDelete.set_null)
+    message = Text(default="")
 
 
 class ImportRowError(Table):

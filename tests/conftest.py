@@ -25,6 +25,7 @@ TEMPLATE_PATH = WORK_DIR / "template.sqlite3"
 
 os.environ["CRM_DATABASE_URL"] = TEST_POSTGRES_URL or f"sqlite:///{SQLITE_PATH}"
 os.environ["CRM_SECRET_KEY"] = "test-secret-key"
+os.environ["CRM_UPLOAD_DIR"] = str(WORK_DIR / "uploads")
 os.environ["CRM_DB_POOL_SIZE"] = "0"  # the test client runs the app in another loop: no shared pool
 
 

@@ -134,3 +134,54 @@ def _axe(page) -> list[str]:
     return [f"{v['id']} ({v['impact']}): {v['help']} — {v['nodes'][0]['target']}"
             for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
+
+
+@pytest.fixture
+async def admin(db) -> None:
+    await make_user("admin@demo.espoo.fi", role="admin", name="Anna Admin")
+    await create_company({"name": "KONE Oyj", "business_id": "1927400-1", "postal_code": "02150"})
+
+
+def test_admin_imports_a_finnish_excel_file_in_the_browser(admin, server, browser, tmp_path):
+    """Upload a ';'-separated Windows-1252 file with Finnish headers, fix one column's mapping, save the
+    profile, run, see the counts, download the error file, revert, see the record as it was."""
+    path = tmp_path / "asiakkaat.csv"
+    path.write_bytes(("Y-tunnus;Asiakkaan virallinen nimi;Postinumero;Postitoimipaikka\r\n"
+                      "0112038-9;Nokia Oyj;2610;Espoo\r\n"
+                      "1927400-1;KONE Oyj;02150;Espoo\r\n"
+                      "1234567-2;Väärä Oy;02100;Espoo\r\n"
+                      ";Äijän Kahvila Ky;02100;Espoo\r\n").encode("cp1252"))
+    page = browser.new_page(locale="en-GB")
+    page.goto(server + "/login")
+    page.get_by_label("E-mail").fill("admin@demo.espoo.fi")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(server + "/")
+    page.get_by_role("link", name="Imports").click()
+    page.locator("#f-file").set_input_files(str(path))
+    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("heading", name="Column mapping").wait_for()
+    assert "cp1252" in page.inner_text("main")
+    page.get_by_label("Asiakkaan virallinen nimi").select_option("name")
+    page.get_by_label("Save this mapping as a profile").fill("BIZ asiakasrekisteri")
+    page.get_by_role("button", name="Preview").click()
+    page.get_by_text("What the import will do").wait_for(timeout=20_000)
+    assert "wrong check digit" in page.inner_text("main")
+    page.get_by_role("button", name="Run the import").click()
+    page.get_by_role("heading", name="Import result").wait_for(timeout=20_000)
+    counts = page.inner_text(".counts")
+    assert "Created\n2" in counts and "Updated\n1" in counts and "Errors\n1" in counts  # KONE gets its city
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the rows with errors (CSV)").click()
+    error_file = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert "Business ID '1234567-2': wrong check digit" in error_file
+    page.get_by_label("Yes, revert this import").check()
+    page.get_by_role("button", name="Revert").click()
+    page.get_by_text("reverted", exact=True).wait_for()
+    page.get_by_role("link", name="Companies").click()
+    page.get_by_label("Name or Business ID").fill("nokia")
+    page.get_by_text("No company matches").wait_for()
+    page.get_by_label("Name or Business ID").fill("kone")
+    page.get_by_role("link", name="KONE Oyj").click()
+    assert "Espoo" not in page.inner_text(".details")  # the city the import added is gone again
+    page.close()

@@ -44,3 +44,19 @@ def test_dates_are_d_m_yyyy_in_finnish_and_swedish():
     day = dt.date(2026, 3, 7)
     assert format_date(day, "fi") == "7.3.2026" and format_date(day, "sv") == "7.3.2026"
     assert format_date(day, "en") == "7 Mar 2026"
+
+
+def test_the_catalog_template_holds_every_string_in_the_code_and_templates():
+    """A new UI string must reach messages.pot (and so the fi/sv catalogs): run the README's pybabel commands."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+
+    root = LOCALE_DIR.parent.parent
+    keywords = {**DEFAULT_KEYWORDS, "translate": (2,), "N_": None}
+    found = set()
+    for folder, method in ((root / "crm", "python"), (root / "templates", "jinja2")):
+        options = {"**.html": {"extensions": "jinja2.ext.i18n"}} if method == "jinja2" else {}
+        pattern = "**.html" if method == "jinja2" else "**.py"
+        for _, _, message, _, _ in extract_from_dir(str(folder), [(pattern, method)], options, keywords):
+            found.add(message[0] if isinstance(message, tuple) else message)
+    template = {m.id[0] if isinstance(m.id, tuple) else m.id for m in _catalog("messages.pot") if m.id}
+    assert found - template == set()

@@ -20,6 +20,7 @@ from crm.tables import (
     Contact,
     ImportBatch,
     ImportChange,
+    ImportRowError,
     Interaction,
     InteractionContact,
     InteractionProgramme,
@@ -53,7 +54,11 @@ async def revert_batch(batch_id: int, *, actor_id: int | None = None) -> RevertS
         finished = batch["finished_at"]
         await _restore_updated(batch_id, finished, summary)
         await _remove_created(batch_id, finished, summary)
-        await ImportBatch.update({ImportBatch.status: "reverted"}).where(ImportBatch.id == batch_id)
+        note = f"Reverted: {summary.removed} removed, {summary.restored} restored"
+        if summary.left_alone:
+            note += "; left alone: " + "; ".join(summary.left_alone[:50])
+        await ImportBatch.update({ImportBatch.status: "reverted", ImportBatch.message: note}).where(
+            ImportBatch.id == batch_id)
         await audit.record(
             action="revert", entity="import_batch", entity_id=batch_id, actor_id=actor_id,
             changes={"removed": [None, summary.removed], "restored": [None, summary.restored],
@@ -139,3 +144,28 @@ async def _still_used(ids: list[int], *pairs) -> set[int]:
 async def _delete_in_pages(table, ids: list[int]) -> None:
     for start in range(0, len(ids), 1000):
         await table.delete().where(table.id.is_in(ids[start:start + 1000]))
+
+
+async def get_batch(batch_id: int) -> dict:
+    batch = await ImportBatch.select(*ImportBatch.all_columns(), ImportBatch.user.email, ImportBatch.department.code
+                                     ).where(ImportBatch.id == batch_id).output(load_json=True).first()
+    if batch is None:
+        raise NotFound(f"Import batch #{batch_id} does not exist")
+    return batch
+
+
+async def row_errors(batch_id: int, limit: int | None = None) -> list[dict]:
+    query = ImportRowError.select(ImportRowError.line, ImportRowError.reason, ImportRowError.cells).where(
+        ImportRowError.import_batch == batch_id).order_by(ImportRowError.line).output(load_json=True)
+    return await (query.limit(limit) if limit else query)
+
+
+async def history(page: int = 1, per_page: int = 25):
+    from crm.services.reads import Page
+
+    rows = await ImportBatch.select(
+        ImportBatch.id, ImportBatch.kind, ImportBatch.file_name, ImportBatch.status, ImportBatch.started_at,
+        ImportBatch.rows, ImportBatch.created, ImportBatch.updated, ImportBatch.unchanged,
+        ImportBatch.duplicates_in_file, ImportBatch.errors, ImportBatch.user.email, ImportBatch.department.code,
+    ).order_by(ImportBatch.id, ascending=False).limit(per_page + 1).offset((max(page, 1) - 1) * per_page)
+    return Page(rows=rows[:per_page], page=max(page, 1), has_next=len(rows) > per_page)

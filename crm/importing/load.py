@@ -26,8 +26,8 @@ from crm import db, search
 from crm.domain.names import fold, name_key, search_text
 from crm.domain.records import with_new_company_defaults
 from crm.importing.export import safe_cell
-from crm.importing.mapping import MappingError, header_key, propose_mapping
-from crm.importing.normalize import RowError, company_row, contact_row, interaction_row, mapped
+from crm.importing.mapping import MappingError, check_mapping, header_key, propose_mapping
+from crm.importing.normalize import RowError, mapped, normalize_row
 from crm.importing.read import SourceFile, Unreadable, open_source
 from crm.services import audit
 from crm.tables import (
@@ -110,6 +110,8 @@ async def import_file(
     *,
     department: str | None = None,
     profile: dict | None = None,
+    columns: dict[int, str] | None = None,
+    file_name: str | None = None,
     sheet: str | None = None,
     dry_run: bool = False,
     actor_id: int | None = None,
@@ -121,20 +123,23 @@ async def import_file(
     path = Path(path)
     try:
         source = open_source(path, sheet=sheet)
-        mapping = propose_mapping(kind, source.headers, profile)
+        mapping = check_mapping(kind, columns) if columns is not None else propose_mapping(
+            kind, source.headers, profile)
     except (Unreadable, MappingError) as error:
         raise _refused(error) from None
     context = await _Context.create(kind, department, actor_id)
     if department and context.default_department is None:
         raise ImportRefused(f"Unknown department '{department}'")
-    summary = Summary(batch_id=None, kind=kind, file=path.name, dry_run=dry_run)
+    file_name = file_name or path.name
+    summary = Summary(batch_id=None, kind=kind, file=file_name, dry_run=dry_run)
     batch_values = dict(
         kind=kind,
-        file_name=path.name,
+        file_name=file_name,
         file_sha256=_sha256(path),
         user=actor_id,
         department=context.default_department,
         mapping={source.headers[index]: name for index, name in mapping.items()},
+        headers=source.headers,
         started_at=context.now,
     )
     if not dry_run:
@@ -309,13 +314,7 @@ class _Context:
         )
 
     def normalize(self, raw: dict[str, Any]) -> Any:
-        if self.kind == "companies":
-            values = company_row(raw)
-        elif self.kind == "contacts":
-            values = contact_row(raw)
-        else:
-            values = interaction_row(raw)
-        return values
+        return normalize_row(self.kind, raw)
 
     def claim(self, entity: str, stored: dict) -> bool:
         """True for the first row of the file that matches this stored record. A record the batch

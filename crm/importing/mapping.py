@@ -139,7 +139,22 @@ def propose_mapping(kind: str, headers: list[str], profile: Mapping[str, Any] | 
         raise MappingError(
             f"No column of this file is recognised as a {kind} field (headers: {', '.join(headers) or 'none'})"
         )
-    if not any(field in mapping.values() for field in REQUIRED_ANY[kind]):
+    return check_mapping(kind, mapping)
+
+
+def check_mapping(kind: str, mapping: dict[int, str]) -> dict[int, str]:
+    """A column -> field mapping set by hand: known fields, each at most once, enough to make records."""
+    if kind not in FIELDS:
+        raise MappingError(f"Unknown import kind '{kind}' (use {', '.join(KINDS)})")
+    unknown = sorted({field for field in mapping.values() if field not in FIELDS[kind]})
+    if unknown:
+        raise MappingError(f"'{unknown[0]}' is not a field of {kind}")
+    seen: set[str] = set()
+    for field in mapping.values():
+        if field in seen:
+            raise MappingError(f"Two columns are mapped to '{field}': choose one")
+        seen.add(field)
+    if not any(field in seen for field in REQUIRED_ANY[kind]):
         needed = " or ".join(REQUIRED_ANY[kind])
         raise MappingError(f"The file has no {needed} column, which {kind} need")
-    return mapping
+    return dict(mapping)

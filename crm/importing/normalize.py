@@ -134,3 +134,12 @@ def interaction_row(raw: Mapping[str, Any]) -> dict[str, Any]:
         "department": department,
         "programmes": split_codes(raw.get("programmes")),
     }
+
+
+def normalize_row(kind: str, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """One mapped row of a companies, contacts or interactions file, cleaned (or RowError)."""
+    if kind == "companies":
+        return company_row(raw)
+    if kind == "contacts":
+        return contact_row(raw)
+    return interaction_row(raw)

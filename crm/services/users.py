@@ -11,15 +11,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from crm import db
 from crm.domain.emails import normalize_email
 from crm.domain.records import text
-from crm.errors import Invalid
-from crm.services import audit
+from crm.errors import Invalid, NotFound
+from crm.services import audit, sessions
 from crm.services.lookups import department_id_by_code
+from crm.services.reads import Page
 from crm.tables import User
 
 ENTITY = "user"
 ROLES = tuple(role.value for role in User.Role)
 LANGUAGES = ("", "fi", "sv", "en")  # "": not chosen, the browser's Accept-Language decides
 MIN_PASSWORD_LENGTH = 4  # the demo password is "demo"; admins choose longer ones
+ADMIN_PASSWORD_MIN_LENGTH = 12  # what the admin pages accept (create and reset); the CLI keeps the above
 
 _hasher = PasswordHasher()  # argon2-cffi's default type is Argon2id
 
@@ -37,6 +39,17 @@ async def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+async def _department_id(code: str, errors: dict[str, str]) -> int | None:
+    if not code.strip():
+        errors["department"] = "Department is required"
+        return None
+    try:
+        return await department_id_by_code(code)
+    except ValueError as error:
+        errors["department"] = str(error)
+        return None
+
+
 async def create_user(
     *,
     email: str,
@@ -46,8 +59,10 @@ async def create_user(
     password: str | None = None,
     language: str = "",
     actor_id: int | None = None,
+    min_password_length: int = MIN_PASSWORD_LENGTH,
 ) -> int:
-    """Create a user. Without a password the account exists but cannot log in until one is set."""
+    """Create a user. Without a password the account exists but cannot log in until one is set.
+    The admin pages pass min_password_length=ADMIN_PASSWORD_MIN_LENGTH."""
     errors: dict[str, str] = {}
     try:
         clean_email = normalize_email(email)
@@ -59,12 +74,9 @@ async def create_user(
         errors["role"] = f"Role must be one of {', '.join(ROLES)}"
     if language not in LANGUAGES:
         errors["language"] = f"Language must be one of {', '.join(LANGUAGES)}"
-    try:
-        department_id = await department_id_by_code(department)
-    except ValueError as error:
-        errors["department"] = str(error)
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"Password must be at least {MIN_PASSWORD_LENGTH} characters"
+    department_id = await _department_id(department, errors)
+    if password is not None and len(password) < min_password_length:
+        errors["password"] = f"Password must be at least {min_password_length} characters"
     try:
         clean_name = text(name, 200)
     except ValueError as error:
@@ -73,8 +85,9 @@ async def create_user(
         raise Invalid(errors)
     password_hash = await hash_password(password) if password else ""
     async with db.write_transaction():
+        duplicate = Invalid({"email": f"A user with the e-mail address {clean_email} already exists"})
         if await User.exists().where(User.email == clean_email):
-            raise Invalid({"email": f"A user with the e-mail address {clean_email} already exists"})
+            raise duplicate
         row = User(
             email=clean_email,
             name=clean_name,
@@ -84,13 +97,19 @@ async def create_user(
             language=language,
             created_at=dt.datetime.now(dt.timezone.utc),
         )
-        await row.save()
+        try:
+            await row.save()
+        except Exception as error:  # another admin created the same address meanwhile
+            if db.is_unique_violation(error):
+                raise duplicate from None
+            raise
         await audit.record(
             action="create",
             entity=ENTITY,
             entity_id=row.id,
             actor_id=actor_id,
-            changes=audit.diff({}, {"email": clean_email, "name": clean_name, "role": role, "department": department.upper()}),
+            changes=audit.diff({}, {"email": clean_email, "name": clean_name, "role": role,
+                                    "department": department.strip().upper()}),
         )
     return row.id
 
@@ -102,3 +121,127 @@ async def authenticate(email: str, password: str) -> dict | None:
         await hash_password(password)  # spend the same time as a real check
         return None
     return row if await verify_password(row["password_hash"], password) else None
+
+
+# --- administration (/admin/users) -----------------------------------------------------------------
+
+PER_PAGE = 50
+
+
+async def list_users(*, role: str = "", department: str = "", active: bool | None = None, page: int = 1,
+                     per_page: int = PER_PAGE) -> Page:
+    """Users ordered by e-mail, one page at a time; filters that do not apply are ignored."""
+    query = User.select(User.id, User.email, User.name, User.role, User.active, User.language,
+                        User.department.code)
+    if role in ROLES:
+        query = query.where(User.role == role)
+    if department:
+        query = query.where(User.department.code == department.strip().upper())
+    if active is not None:
+        query = query.where(User.active == active)
+    page = max(page, 1)
+    rows = await query.order_by(User.email).limit(per_page + 1).offset((page - 1) * per_page)
+    return Page(rows=rows[:per_page], page=page, has_next=len(rows) > per_page)
+
+
+async def get_user(user_id: int) -> dict:
+    """One user with their department code; never the password hash."""
+    row = await User.select(User.id, User.email, User.name, User.role, User.active, User.language,
+                            User.department, User.department.code, User.created_at).where(User.id == user_id).first()
+    if row is None:
+        raise NotFound(f"User #{user_id} does not exist")
+    return row
+
+
+async def update_user(
+    user_id: int,
+    *,
+    role: str | None = None,
+    department: str | None = None,
+    name: str | None = None,
+    language: str | None = None,
+    actor_id: int | None,
+) -> dict:
+    """Change the given fields (None: leave as is); returns {field: [old, new]} of what changed.
+    An admin cannot take the admin role from themselves (there would be nobody to give it back)."""
+    errors: dict[str, str] = {}
+    values: dict[str, object] = {}
+    if role is not None:
+        if role not in ROLES:
+            errors["role"] = f"Role must be one of {', '.join(ROLES)}"
+        elif user_id == actor_id and role != User.Role.admin.value:
+            errors["role"] = "You cannot remove your own admin role"
+        else:
+            values["role"] = role
+    department_id = None
+    if department is not None:
+        department_id = await _department_id(department, errors)
+        if department_id is not None:
+            values["department"] = department.strip().upper()
+    if name is not None:
+        try:
+            values["name"] = text(name, 200)
+        except ValueError as error:
+            errors["name"] = f"Name {error}"
+    if language is not None:
+        if language not in LANGUAGES:
+            errors["language"] = f"Language must be one of {', '.join(LANGUAGES)}"
+        else:
+            values["language"] = language
+    if errors:
+        raise Invalid(errors)
+    async with db.write_transaction():
+        old = await User.select(User.role, User.name, User.language, User.department.code).where(
+            User.id == user_id).first()
+        if old is None:
+            raise NotFound(f"User #{user_id} does not exist")
+        changes = audit.diff({**old, "department": old["department.code"]}, values)
+        if not changes:
+            return {}
+        columns = {field: values[field] for field in changes if field != "department"}
+        if "department" in changes:
+            columns["department"] = department_id
+        await User.update(columns).where(User.id == user_id)
+        await audit.record(action="update", entity=ENTITY, entity_id=user_id, actor_id=actor_id, changes=changes)
+    return changes
+
+
+async def _set_active(user_id: int, active: bool, actor_id: int | None) -> None:
+    """Set the flag, audited as an update of `active`, old -> new. Deactivating also ends every
+    session the user has, in the same transaction."""
+    async with db.write_transaction():
+        old = await User.select(User.active).where(User.id == user_id).first()
+        if old is None:
+            raise NotFound(f"User #{user_id} does not exist")
+        if not active:
+            await sessions.end_user_sessions(user_id)
+        if old["active"] == active:
+            return
+        await User.update({User.active: active}).where(User.id == user_id)
+        await audit.record(action="update", entity=ENTITY, entity_id=user_id, actor_id=actor_id,
+                           changes={"active": [old["active"], active]})
+
+
+async def deactivate_user(user_id: int, *, actor_id: int | None) -> None:
+    """The user can no longer log in, and is logged out everywhere now."""
+    if user_id == actor_id:
+        raise Invalid({"active": "You cannot deactivate your own account"})
+    await _set_active(user_id, False, actor_id)
+
+
+async def reactivate_user(user_id: int, *, actor_id: int | None) -> None:
+    await _set_active(user_id, True, actor_id)
+
+
+async def reset_password(user_id: int, new_password: str, *, actor_id: int | None) -> None:
+    """Set a new password chosen by an admin and log the user out everywhere. The audit event says
+    that it happened, never what the password or its hash is."""
+    if len(new_password) < ADMIN_PASSWORD_MIN_LENGTH:
+        raise Invalid({"password": f"Password must be at least {ADMIN_PASSWORD_MIN_LENGTH} characters"})
+    password_hash = await hash_password(new_password)
+    async with db.write_transaction():
+        if not await User.exists().where(User.id == user_id):
+            raise NotFound(f"User #{user_id} does not exist")
+        await User.update({User.password_hash: password_hash}).where(User.id == user_id)
+        await sessions.end_user_sessions(user_id)
+        await audit.record(action="reset_password", entity=ENTITY, entity_id=user_id, actor_id=actor_id)

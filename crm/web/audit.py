@@ -11,8 +11,10 @@ from crm.services import audit, reads
 from crm.web.auth import requires_role
 from crm.web.render import int_or_none, page
 
-ACTIONS = ("create", "update", "view", "export", "import", "revert", "erase", "login", "login_failed", "add_role")
-ENTITIES = ("company", "contact", "interaction", "user", "import_batch", "programme", "department")
+ACTIONS = ("create", "update", "view", "export", "import", "upload", "revert", "erase", "login", "login_failed",
+           "add_role", "reset_password", "save_profile")
+ENTITIES = ("company", "contact", "interaction", "user", "import_batch", "import_upload", "mapping_profile",
+            "programme", "department")
 
 
 def _date(value: str | None):

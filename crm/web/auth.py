@@ -17,6 +17,7 @@ from crm.services import logins, sessions
 from crm.web.render import form_data, local_path, page
 
 SESSION_COOKIE = "crm_session"
+CSRF_COOKIE = "crm_csrftoken"
 PUBLIC_PATHS = ["^/login", "^/healthz", "^/readyz", "^/static/", "^/favicon.ico"]
 
 
@@ -40,6 +41,29 @@ def requires_role(*roles: str):
             raise PermissionDeniedException("Your role does not allow this")
 
     return guard
+
+
+def csrf_header_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """A guard for uploads (which skip the CSRF middleware, so it does not read the whole body first):
+    the token must come as the X-CSRFToken header and match the CSRF cookie."""
+    if connection.scope.get("method") == "OPTIONS":
+        return
+    from hmac import compare_digest
+
+    from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash
+
+    secret = connection.app.state.csrf_secret
+
+    def secret_of(token: str) -> str | None:
+        if len(token) <= CSRF_SECRET_LENGTH:
+            return None
+        value, digest = token[:CSRF_SECRET_LENGTH], token[CSRF_SECRET_LENGTH:]
+        return value if compare_digest(digest, generate_csrf_hash(token=value, secret=secret)) else None
+
+    header = secret_of(connection.headers.get("x-csrftoken", ""))
+    cookie = secret_of(connection.cookies.get(CSRF_COOKIE, ""))
+    if header is None or cookie is None or not compare_digest(header, cookie):
+        raise PermissionDeniedException("CSRF token missing or incorrect")
 
 
 def _cookie_kwargs(request: Request) -> dict[str, Any]:

@@ -1,0 +1,98 @@
+"""Import runs in the background of the web app: the dry run behind the preview, and the real run.
+
+A run is an asyncio task in the app process that took the request, so it goes on when the admin
+closes the tab. Its progress is a small JSON file in the upload directory, readable by every app
+process; its outcome is written to the ImportUpload row. A run cut short by a restart was rolled
+back by the database; recover_interrupted() marks it failed at the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+
+from crm import db
+from crm.importing.load import ImportRefused, import_file
+from crm.importing.uploads import get_upload, stored_path
+from crm.tables import ImportBatch, ImportUpload
+
+log = logging.getLogger("crm.imports")
+_tasks: set[asyncio.Task] = set()
+
+
+def progress_path(upload_dir: Path, upload_id: int) -> Path:
+    return upload_dir / f"upload-{upload_id}.progress.json"
+
+
+def read_progress(upload_dir: Path, upload_id: int) -> dict:
+    try:
+        return json.loads(progress_path(upload_dir, upload_id).read_text())
+    except (OSError, ValueError):
+        return {"done": 0}
+
+
+async def start(upload_id: int, *, dry_run: bool, actor_id: int, upload_dir: Path) -> None:
+    upload = await get_upload(upload_id)
+    if upload["status"] in ("checking", "running"):
+        return  # already going
+    if not dry_run and upload["status"] == "done":
+        return
+    async with db.write_transaction():
+        await ImportUpload.update({ImportUpload.status: "checking" if dry_run else "running",
+                                   ImportUpload.message: ""}).where(ImportUpload.id == upload_id)
+    task = asyncio.create_task(_run(upload, dry_run=dry_run, actor_id=actor_id, upload_dir=upload_dir))
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+
+
+async def _run(upload: dict, *, dry_run: bool, actor_id: int, upload_dir: Path) -> None:
+    counter = {"done": 0, "total": upload["row_estimate"]}
+    progress_file = progress_path(upload_dir, upload["id"])
+
+    def progress(rows: int) -> None:
+        counter["done"] += rows
+        progress_file.write_text(json.dumps(counter))
+
+    progress(0)
+    try:
+        summary = await import_file(
+            upload["kind"], stored_path(upload_dir, upload), department=upload["department.code"],
+            columns=upload["mapping"], file_name=upload["file_name"], sheet=upload["sheet"] or None,
+            dry_run=dry_run, actor_id=actor_id, progress=progress,
+        )
+    except ImportRefused as error:
+        await _finish(upload["id"], status="failed", message=str(error))
+    except Exception as error:  # the batch was rolled back and marked failed by import_file
+        log.exception("import of upload %s failed", upload["id"])
+        await _finish(upload["id"], status="failed", message=f"The import failed and changed nothing ({error})")
+    else:
+        if dry_run:
+            await _finish(upload["id"], status="checked", dry_run=summary.as_dict())
+        else:
+            await _finish(upload["id"], status="done", batch=summary.batch_id)
+    finally:
+        progress_file.unlink(missing_ok=True)
+
+
+async def _finish(upload_id: int, **values) -> None:
+    async with db.write_transaction():
+        await ImportUpload.update({getattr(ImportUpload, name): value for name, value in values.items()}).where(
+            ImportUpload.id == upload_id)
+
+
+async def wait_for_all() -> None:
+    """For shutdown and tests: let running imports finish."""
+    while _tasks:
+        await asyncio.wait(list(_tasks))
+
+
+async def recover_interrupted() -> None:
+    """At start: runs that a stopped process left 'running' did not commit; say so."""
+    message = "Interrupted by a restart; the database was left as it was"
+    async with db.write_transaction():
+        await ImportUpload.update({ImportUpload.status: "failed", ImportUpload.message: message}).where(
+            ImportUpload.status.is_in(["checking", "running"]))
+        await ImportBatch.update({ImportBatch.status: "failed", ImportBatch.message: message}).where(
+            ImportBatch.status == "running")

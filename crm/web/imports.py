@@ -1,0 +1,149 @@
+"""/imports for admins: upload, mapping, preview with a dry run, run in the background with live
+progress, result with the error file and revert, history. The importer is the CLI's."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Response, Template
+
+from crm.errors import Invalid
+from crm.importing import batches, jobs, uploads
+from crm.importing.export import safe_cell
+from crm.services import reads
+from crm.web.auth import csrf_header_required, requires_role
+from crm.web.render import form_data, int_or_none, is_htmx, page, see_other
+
+ADMIN = requires_role("admin")
+UPLOAD_CHUNK = 1 << 20
+
+
+def _settings(request: Request):
+    return request.app.state.settings
+
+
+class ImportController(Controller):
+    path = "/imports"
+    guards = [ADMIN]
+
+    @get("/")
+    async def list_imports(self, request: Request) -> Template:
+        number = int_or_none(request.query_params.get("page")) or 1
+        history = await batches.history(page=number)
+        return page("imports/index.html", history=history, departments=(await reads.choices())["departments"],
+                    errors={}, values={})
+
+    @post("/upload", guards=[csrf_header_required], exclude_from_csrf=True,
+          request_max_body_size=1024 * 2**20)
+    async def upload(
+        self, request: Request,
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Template | Response:
+        settings = _settings(request)
+        file = data.get("file")
+        values = {"kind": str(data.get("kind", "")), "department": str(data.get("department", ""))}
+
+        async def chunks():
+            while chunk := await file.read(UPLOAD_CHUNK):
+                yield chunk
+
+        try:
+            if not isinstance(file, UploadFile):
+                raise Invalid({"file": "Choose a file to upload"})
+            upload_id = await uploads.save_upload(
+                chunks=chunks(), file_name=file.filename, kind=values["kind"], department=values["department"],
+                user_id=request.user.id, upload_dir=settings.upload_dir,
+                max_bytes=settings.max_upload_mb * 2**20)
+        except Invalid as error:
+            return page("imports/index.html", status_code=422, history=await batches.history(),
+                        departments=(await reads.choices())["departments"], errors=error.field_errors, values=values)
+        return see_other(request, f"/imports/uploads/{upload_id}")
+
+    @get("/uploads/{upload_id:int}")
+    async def show_mapping(self, request: Request, upload_id: FromPath[int]) -> Template:
+        return await _mapping_page(request, upload_id, errors={})
+
+    @post("/uploads/{upload_id:int}/mapping")
+    async def save_mapping(self, request: Request, upload_id: FromPath[int]) -> Template | Response:
+        data = await form_data(request)
+        if data.get("profile_id"):
+            await uploads.apply_profile(upload_id, int_or_none(data["profile_id"]) or 0)
+            return see_other(request, f"/imports/uploads/{upload_id}")
+        chosen = {int(key.removeprefix("column-")): str(value) or None
+                  for key, value in data.items() if key.startswith("column-") and key[7:].isdigit()}
+        try:
+            await uploads.set_mapping(upload_id, chosen, profile_name=str(data.get("profile_name", "")),
+                                      actor_id=request.user.id)
+        except Invalid as error:
+            return await _mapping_page(request, upload_id, errors=error.field_errors, chosen=chosen,
+                                       status_code=422)
+        return see_other(request, f"/imports/uploads/{upload_id}/preview")
+
+    @get("/uploads/{upload_id:int}/preview")
+    async def preview(self, request: Request, upload_id: FromPath[int]) -> Template:
+        settings = _settings(request)
+        upload = await uploads.get_upload(upload_id)
+        if upload["status"] == "uploaded" and upload["mapping"]:
+            await jobs.start(upload_id, dry_run=True, actor_id=request.user.id, upload_dir=settings.upload_dir)
+            upload = await uploads.get_upload(upload_id)
+        rows, _ = uploads.preview(upload, settings.upload_dir)
+        columns = sorted({key for row in rows for key in row["values"]})
+        return page("imports/preview.html", upload=upload, rows=rows, columns=columns,
+                    progress=jobs.read_progress(settings.upload_dir, upload_id))
+
+    @get("/uploads/{upload_id:int}/status")
+    async def status(self, request: Request, upload_id: FromPath[int]) -> Template | Response:
+        """Polled by htmx while a run goes: progress, then the outcome."""
+        settings = _settings(request)
+        upload = await uploads.get_upload(upload_id)
+        if upload["status"] == "done" and upload["batch"] and is_htmx(request):
+            return Response(content=b"", headers={"HX-Redirect": f"/imports/{upload['batch']}"})
+        return page("imports/_status.html" if is_htmx(request) else "imports/running.html", upload=upload,
+                    progress=jobs.read_progress(settings.upload_dir, upload_id))
+
+    @post("/uploads/{upload_id:int}/run")
+    async def run(self, request: Request, upload_id: FromPath[int]) -> Response:
+        await jobs.start(upload_id, dry_run=False, actor_id=request.user.id, upload_dir=_settings(request).upload_dir)
+        return see_other(request, f"/imports/uploads/{upload_id}/status")
+
+    @get("/{batch_id:int}")
+    async def show_batch(self, batch_id: FromPath[int]) -> Template:
+        return page("imports/batch.html", batch=await batches.get_batch(batch_id),
+                    row_errors=await batches.row_errors(batch_id, limit=20))
+
+    @get("/{batch_id:int}/errors.csv")
+    async def error_file(self, batch_id: FromPath[int]) -> Response:
+        """The rows the batch could not take: line, reason and the original cells."""
+        batch = await batches.get_batch(batch_id)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow(["line", "reason", *(safe_cell(header) for header in batch["headers"])])
+        for row in await batches.row_errors(batch_id):
+            writer.writerow([row["line"], safe_cell(row["reason"]), *(safe_cell(cell) for cell in row["cells"])])
+        name = f"errors-{batch_id}-{batch['file_name']}".removesuffix(".xlsx").removesuffix(".csv") + ".csv"
+        return Response(("\ufeff" + buffer.getvalue()).encode(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @post("/{batch_id:int}/revert")
+    async def revert(self, request: Request, batch_id: FromPath[int]) -> Template | Response:
+        data = await form_data(request)
+        if not data.get("confirm"):
+            return page("imports/batch.html", status_code=422, batch=await batches.get_batch(batch_id),
+                        row_errors=await batches.row_errors(batch_id, limit=20), confirm_error=True)
+        await batches.revert_batch(batch_id, actor_id=request.user.id)
+        return see_other(request, f"/imports/{batch_id}")
+
+
+async def _mapping_page(request: Request, upload_id: int, *, errors: dict, chosen: dict | None = None,
+                        status_code: int = 200) -> Template:
+    upload = await uploads.get_upload(upload_id)
+    _, samples = uploads.preview(upload, _settings(request).upload_dir, limit=3)
+    return page("imports/mapping.html", status_code=status_code, upload=upload, samples=samples,
+                fields=uploads.field_choices(upload["kind"]), chosen=chosen if chosen is not None else upload["mapping"],
+                profiles=await uploads.list_profiles(upload["kind"]), errors=errors)
