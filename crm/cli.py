@@ -220,8 +220,19 @@ def export(kind: str, file_format: str, output: Path | None, include_confidentia
     """Export what the database holds (CSV: UTF-8 with BOM, ';'-separated, for Finnish Excel)."""
     from crm.importing.export import export_file
 
+    from crm.services import audit
+
     output = output or Path(f"{kind}.{file_format}")
-    count = run(export_file, kind, output, file_format=file_format, include_confidential=include_confidential)
+
+    async def job() -> int:
+        count = await export_file(kind, output, file_format=file_format, include_confidential=include_confidential)
+        await audit.record_now(  # a disclosure log entry (tiedonhallintalaki 906/2019 17 §)
+            action="export", entity=kind, entity_id=None, actor_id=None,
+            changes={"rows": [None, count], "file": [None, str(output)],
+                     "include_confidential": [None, include_confidential]})
+        return count
+
+    count = run(job)
     click.echo(f"{count} {kind} written to {output}", err=True)
 
 

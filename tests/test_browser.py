@@ -90,6 +90,8 @@ def _log_in(page, base: str) -> None:
 def test_advisor_finds_a_company_logs_a_meeting_and_sees_it(company_id, server, browser):
     follow_up = (dt.date.today() + dt.timedelta(days=7)).isoformat()
     page = browser.new_page(locale="en-GB")
+    refused = []  # the CSP must hold with htmx: nothing may be refused
+    page.on("console", lambda message: refused.append(message.text) if "Refused" in message.text else None)
     _log_in(page, server)
     page.get_by_role("link", name="Companies").click()
     page.get_by_label("Name or Business ID").fill("kupla")  # part of the name; htmx searches as you type
@@ -110,6 +112,7 @@ def test_advisor_finds_a_company_logs_a_meeting_and_sees_it(company_id, server, 
     assert "Kuplatech Oy" in follow_ups.inner_text()
     follow_ups.get_by_role("button", name="Mark done").click()
     page.get_by_text("Follow-up marked done").wait_for()
+    assert refused == []
     page.close()
 
 

@@ -157,3 +157,22 @@ async def test_a_run_cut_by_a_restart_is_marked_failed():
     assert (await ImportUpload.select().first())["status"] == "failed"
     batch = await ImportBatch.select().first()
     assert batch["status"] == "failed" and "restart" in batch["message"]
+
+
+async def test_admin_import_actions_are_audited():
+    from crm.tables import AuditEvent
+
+    await make_user("root@espoo.example", role="admin")
+    async with client() as c:
+        token = await login(c, "root@espoo.example")
+        upload_id = int((await _upload(c, token)).headers["location"].rsplit("/", 1)[1])
+        await c.post(f"/imports/uploads/{upload_id}/mapping", data={
+            "column-0": "business_id", "column-1": "name", "profile_name": "P", "_csrf_token": token})
+        await c.get(f"/imports/uploads/{upload_id}/preview")
+        await _wait(c, upload_id, ("checked", "failed"))
+        await c.post(f"/imports/uploads/{upload_id}/run", data={"_csrf_token": token})
+        done = await _wait(c, upload_id, ("done", "failed"))
+        await c.post(f"/imports/{done['batch']}/revert", data={"confirm": "1", "_csrf_token": token})
+    actions = [row["action"] for row in await AuditEvent.select(AuditEvent.action).where(
+        AuditEvent.actor == "root@espoo.example").order_by(AuditEvent.id)]
+    assert actions == ["login", "upload", "update", "save_profile", "import", "revert"]

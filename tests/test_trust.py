@@ -261,3 +261,48 @@ async def test_nul_bytes_and_overlong_values_through_forms():
             "date": "2026-11-01", "kind": "call", "notes": notes, "_csrf_token": token}, follow_redirects=False)
         assert ok.status_code == 303
         assert (await Interaction.select().first())["notes"] == notes
+
+
+async def _secret_tyo_meeting() -> tuple[int, int]:
+    company_id = await create_company({"name": "Kuplatech Oy"})
+    contact_id = await create_contact({"first_name": "Eero", "last_name": "Esimerkki"},
+                                      roles=[{"company_id": company_id, "role": "CEO"}])
+    await create_interaction({"date": dt.date.today().isoformat(), "kind": "meeting", "subject": "Layoff plans",
+                              "notes": "48 people", "confidential": True},
+                             company_id=company_id, contact_ids=[contact_id],
+                             department_id=await department_id_by_code("TYO"), advisor_id=None)
+    return company_id, contact_id
+
+
+@pytest.mark.parametrize("email, role, department, sees", [
+    ("biz@espoo.example", "advisor", "BIZ", False),
+    ("tyo@espoo.example", "advisor", "TYO", True),
+    ("boss@espoo.example", "manager", "BIZ", True),
+])
+async def test_confidential_interaction_on_contact_page_and_dashboard(email, role, department, sees):
+    await make_user(email, role=role, department=department)
+    company_id, contact_id = await _secret_tyo_meeting()
+    async with client() as c:
+        await login(c, email)
+        for path in (f"/contacts/{contact_id}", f"/companies/{company_id}", f"/companies/{company_id}/timeline"):
+            html = (await c.get(path)).text
+            assert ("Layoff plans" in html) is sees and ("48 people" in html) is sees, path
+            assert "Confidential" in html, path  # everyone sees that it exists
+        home = (await c.get("/")).text
+        assert ("Layoff plans" in home) is (department == "TYO"), "home shows my department's activity only"
+
+
+async def test_cli_export_leaves_confidential_out_unless_asked_and_logs_the_export(tmp_path):
+    await _secret_tyo_meeting()
+    env = dict(os.environ)
+    default = tmp_path / "default.csv"
+    run = subprocess.run([sys.executable, "-m", "crm", "export", "interactions", "-o", str(default)], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "Layoff plans" not in default.read_text(encoding="utf-8-sig")
+    everything = tmp_path / "all.csv"
+    run = subprocess.run([sys.executable, "-m", "crm", "export", "interactions", "-o", str(everything),
+                          "--include-confidential"], env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "Layoff plans" in everything.read_text(encoding="utf-8-sig")
+    exports = await AuditEvent.select().where(AuditEvent.action == "export").output(load_json=True)
+    assert [event["changes"]["include_confidential"][1] for event in exports] == [False, True]

@@ -383,3 +383,30 @@ async def test_imported_companies_are_found_by_search(tmp_path):
         company_id = (await search_companies(query="nokia")).rows[0]["id"]
         await c.post(f"/companies/{company_id}", data={"name": "Nokia Solutions Oyj", "_csrf_token": token})
     assert [row["name"] for row in (await search_companies(query="solutions")).rows] == ["Nokia Solutions Oyj"]
+
+
+async def test_contact_roles_added_by_business_id_or_name_and_ended():
+    await make_user("aino@espoo.example")
+    kone = await create_company({"name": "KONE Oyj", "business_id": "1927400-1"})
+    await create_company({"name": "Twin Oy"})
+    await create_company({"name": "Twin Ab"})
+    contact_id = await create_contact({"first_name": "Eero", "last_name": "Esimerkki"})
+    from crm.tables import CompanyContact
+
+    async with client() as c:
+        token = await login(c, "aino@espoo.example")
+        added = await c.post(f"/contacts/{contact_id}/roles", data={"company": "FI19274001", "role": "CTO",
+                                                                    "_csrf_token": token}, follow_redirects=False)
+        assert added.status_code == 303
+        role = await CompanyContact.select().where(CompanyContact.contact == contact_id).first()
+        assert role["company"] == kone and role["role"] == "CTO" and role["end_date"] is None
+        ambiguous = await c.post(f"/contacts/{contact_id}/roles", data={"company": "twin", "_csrf_token": token})
+        assert ambiguous.status_code == 422 and "Several companies" in ambiguous.text
+        missing = await c.post(f"/contacts/{contact_id}/roles", data={"company": "Nobody Oy", "_csrf_token": token})
+        assert missing.status_code == 422 and "No company" in missing.text
+        ended = await c.post(f"/contacts/{contact_id}/roles/{role['id']}/end", data={"_csrf_token": token},
+                             follow_redirects=False)
+        assert ended.status_code == 303
+        assert (await CompanyContact.select().where(CompanyContact.id == role["id"]).first())["end_date"] == \
+            dt.date.today()
+        assert "until" in (await c.get(f"/contacts/{contact_id}")).text

@@ -135,6 +135,9 @@ async def set_mapping(upload_id: int, chosen: dict[int, str | None], *, profile_
             ImportUpload.status: "uploaded", ImportUpload.dry_run: {}, ImportUpload.message: "",
             ImportUpload.profile_name: profile_name or upload["profile_name"],
         }).where(ImportUpload.id == upload_id)
+        await audit.record(action="update", entity="import_upload", entity_id=upload_id, actor_id=actor_id,
+                           changes={"mapping": [{str(k): v for k, v in upload["mapping"].items()},
+                                                {str(k): v for k, v in mapping.items()}]})
         if profile_name:
             columns = {header: mapping.get(index) for index, header in enumerate(upload["headers"]) if header}
             await MappingProfile.delete().where(

@@ -170,3 +170,42 @@ async def retention_candidates(years: int, *, today: dt.date | None = None) -> l
         & (Contact.created_at < dt.datetime.combine(cutoff, dt.time(), tzinfo=dt.timezone.utc))
     ).order_by(Contact.id)
     return [row for row in rows if row["id"] not in active]
+
+
+async def end_role(contact_id: int, role_id: int, *, end_date: dt.date | None = None,
+                   actor_id: int | None = None) -> None:
+    """The person no longer holds this role (from today, unless told)."""
+    end_date = end_date or dt.date.today()
+    async with db.write_transaction():
+        role = await CompanyContact.select().where(
+            (CompanyContact.id == role_id) & (CompanyContact.contact == contact_id)).first()
+        if role is None:
+            raise NotFound(f"Role #{role_id} does not exist")
+        if role["start_date"] and end_date < role["start_date"]:
+            raise Invalid({"end_date": "The role ends before it starts"})
+        await CompanyContact.update({CompanyContact.end_date: end_date}).where(CompanyContact.id == role_id)
+        await audit.record(action="end_role", entity=ENTITY, entity_id=contact_id, actor_id=actor_id,
+                           changes={"roles": [_describe(role), _describe({**role, "end_date": end_date})]})
+
+
+async def company_by_reference(reference: str) -> int:
+    """A company by its Business ID in any written form, or by a name only one company has."""
+    from crm.domain.names import name_key
+    from crm.domain.ytunnus import normalize_business_id
+
+    reference = text(reference, 300)
+    try:
+        business_id = normalize_business_id(reference) if any(c.isdigit() for c in reference) else None
+    except ValueError:
+        business_id = None
+    if business_id:
+        row = await Company.select(Company.id).where(Company.business_id == business_id).first()
+        if row:
+            return row["id"]
+    key = name_key(reference)
+    rows = await Company.select(Company.id).where(Company.name_key == key).limit(2) if key else []
+    if len(rows) == 1:
+        return rows[0]["id"]
+    if len(rows) > 1:
+        raise Invalid({"company": f"Several companies are called '{reference}': give the Business ID"})
+    raise Invalid({"company": f"No company '{reference}' is in the record"})

@@ -102,3 +102,21 @@ class ContactController(Controller):
             return page("contacts/show.html", status_code=422, contact=contact, erase_error=True)
         await contacts.erase_contact(contact_id, actor_id=request.user.id)
         return see_other(request, f"/contacts/{contact_id}")
+
+    @post("/{contact_id:int}/roles")
+    async def add_role(self, request: Request, contact_id: FromPath[int]) -> Template | Response:
+        data = await form_data(request)
+        try:
+            company_id = await contacts.company_by_reference(str(data.get("company", "")))
+            await contacts.add_role(contact_id, {"company_id": company_id, "role": data.get("role", ""),
+                                                 "start_date": data.get("start_date", "")}, actor_id=request.user.id)
+        except Invalid as error:
+            contact = await reads.contact_page(contact_id, request.user)
+            return page("contacts/show.html", status_code=422, contact=contact, role_errors=error.field_errors,
+                        role_values=data)
+        return see_other(request, f"/contacts/{contact_id}")
+
+    @post("/{contact_id:int}/roles/{role_id:int}/end")
+    async def end_role(self, request: Request, contact_id: FromPath[int], role_id: FromPath[int]) -> Response:
+        await contacts.end_role(contact_id, role_id, actor_id=request.user.id)
+        return see_other(request, f"/contacts/{contact_id}")
