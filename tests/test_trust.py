@@ -306,3 +306,18 @@ async def test_cli_export_leaves_confidential_out_unless_asked_and_logs_the_expo
     assert run.returncode == 0 and "Layoff plans" in everything.read_text(encoding="utf-8-sig")
     exports = await AuditEvent.select().where(AuditEvent.action == "export").output(load_json=True)
     assert [event["changes"]["include_confidential"][1] for event in exports] == [False, True]
+
+
+async def test_cookies_are_secure_over_https():
+    from litestar.testing import AsyncTestClient
+
+    from crm.app import create_app
+
+    await make_user("aino@espoo.example")
+    async with AsyncTestClient(app=create_app(), base_url="https://crm.espoo.example") as c:
+        page = await c.get("/login")
+        assert "Secure" in page.headers["set-cookie"]  # the CSRF cookie
+        response = await c.post("/login", data={"email": "aino@espoo.example", "password": PASSWORD,
+                                                "_csrf_token": csrf_from(page.text)}, follow_redirects=False)
+        cookies = response.headers.get_list("set-cookie")
+        assert cookies and all("Secure" in cookie for cookie in cookies)

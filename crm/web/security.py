@@ -32,6 +32,9 @@ _ENCODED = [(name.lower().encode(), value.encode()) for name, value in HEADERS.i
 async def add_security_headers(message: Message, scope: Scope) -> None:
     """A before_send hook: the headers go on every HTTP response, error pages and redirects too."""
     if message["type"] == "http.response.start":
-        present = {name for name, _ in message.get("headers", [])}
-        message["headers"] = [*message.get("headers", []),
-                              *((name, value) for name, value in _ENCODED if name not in present)]
+        headers = list(message.get("headers", []))
+        if scope.get("scheme") == "https":  # every cookie Secure over HTTPS (the CSRF cookie too)
+            headers = [(name, value + b"; Secure") if name == b"set-cookie" and b"secure" not in value.lower()
+                       else (name, value) for name, value in headers]
+        present = {name for name, _ in headers}
+        message["headers"] = [*headers, *((name, value) for name, value in _ENCODED if name not in present)]
