@@ -16,7 +16,6 @@ import asyncio
 import csv
 import os
 import random
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -130,17 +129,28 @@ def crm(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 
 def timed_import(env: dict, kind: str, path: Path, *extra: str) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of `crm import` as a child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Seconds and peak RSS (MB) of `crm import` as a child process. The peak is the child's own
+    high-water mark (VmHWM after exec), polled from /proc: getrusage would count the pages the child
+    shared with this process between fork and exec."""
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "crm", "import", kind, str(path), "--json", *extra], env=env,
-                            cwd=tempfile.gettempdir(), capture_output=True, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "crm", "import", kind, str(path), "--json", *extra], env=env,
+                               cwd=tempfile.gettempdir(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak_kb = 0
+    status = Path(f"/proc/{process.pid}/status")
+    while process.poll() is None:
+        try:
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak_kb = max(peak_kb, int(line.split()[1]))
+        except OSError:
+            pass
+        time.sleep(0.1)
+    stdout, stderr = process.communicate()
     seconds = time.perf_counter() - started
-    if result.returncode != 0:
-        raise SystemExit(result.stderr[-2000:])
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(f"    summary: {result.stdout.strip()}")
-    return seconds, max(peak, before) / 1024
+    if process.returncode != 0:
+        raise SystemExit(stderr[-2000:])
+    print(f"    summary: {stdout.strip()}")
+    return seconds, peak_kb / 1024
 
 
 def latency_during(env: dict, action) -> list[float]:
