@@ -297,6 +297,7 @@ async def test_contact_pages_create_show_edit():
         contact = await Contact.select().first()
         page = await c.get(f"/contacts/{contact['id']}")
         assert "+358 40 1234567" in page.text and "Kuplatech Oy" in page.text
+        assert "<title>Eero Esimerkki</title>" in page.text
         assert await AuditEvent.count().where(AuditEvent.action == "view") == 1
         edited = await c.post(f"/contacts/{contact['id']}", data={"title": "CTO", "_csrf_token": token},
                               follow_redirects=False)
