@@ -12,6 +12,7 @@ from litestar.template.config import TemplateConfig
 
 from crm import db, i18n
 from crm.importing import jobs
+from crm.services import sessions
 from crm.domain.phones import format_phone
 from crm.paths import STATIC_DIR, TEMPLATES_DIR
 from crm.settings import Settings
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await db.startup(settings.db_pool_size)
         if not await db.pending_migrations():  # /readyz says so when they are pending
             await jobs.recover_interrupted()
+            await sessions.purge_expired()
 
     return Litestar(
         route_handlers=[
@@ -80,5 +82,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment())),
         on_startup=[on_startup],
         on_shutdown=[db.shutdown],
+        openapi_config=None,  # pages, not an API
         debug=settings.debug,
     )

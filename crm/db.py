@@ -11,8 +11,6 @@ import contextlib
 import functools
 import sqlite3
 import sys
-from contextlib import asynccontextmanager
-from typing import AsyncIterator
 from urllib.parse import unquote, urlsplit
 
 from piccolo.engine.base import Engine
@@ -77,16 +75,6 @@ async def shutdown() -> None:
         await db.close_connection_pool()
 
 
-@asynccontextmanager
-async def driver_connection() -> AsyncIterator[object]:
-    """The raw driver connection of the current Piccolo transaction (for bulk writes)."""
-    db = engine()
-    transaction = db.current_transaction.get()
-    if transaction is None:
-        raise RuntimeError("driver_connection() needs an open transaction")
-    yield transaction.connection
-
-
 async def apply_migrations() -> None:
     """Apply every pending migration in the top-level migrations/ folder."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
@@ -115,6 +103,15 @@ async def pending_migrations() -> list[str]:
         return known
     applied = set(await Migration.get_migrations_which_ran(app_name="crm"))
     return [migration_id for migration_id in known if migration_id not in applied]
+
+
+def is_out_of_range(error: BaseException) -> bool:
+    """True when a driver refused a number too large for its column (an id no record has)."""
+    import asyncpg
+
+    if isinstance(error, OverflowError):
+        return True
+    return isinstance(error, asyncpg.DataError) and "out of" in str(error) and "range" in str(error)
 
 
 def is_unique_violation(error: BaseException) -> bool:

@@ -209,12 +209,13 @@ async def test_retention_lists_by_default_and_anonymises_with_apply():
 
 
 async def test_confidential_interaction_by_direct_url_cannot_be_touched_by_another_department():
-    biz_user = await make_user("biz@espoo.example", department="BIZ")
+    await make_user("biz@espoo.example", department="BIZ")
+    tyo_user = await make_user("tyo@espoo.example", department="TYO")
     company_id = await create_company({"name": "Kuplatech Oy"})
     secret = await create_interaction(
         {"date": "2026-11-01", "kind": "meeting", "subject": "Layoffs", "follow_up_date": "2026-11-05",
          "confidential": True},
-        company_id=company_id, department_id=await department_id_by_code("TYO"), advisor_id=biz_user)
+        company_id=company_id, department_id=await department_id_by_code("TYO"), advisor_id=tyo_user)
     async with client() as c:
         token = await login(c, "biz@espoo.example")
         home = (await c.get("/")).text
@@ -321,3 +322,85 @@ async def test_cookies_are_secure_over_https():
                                                 "_csrf_token": csrf_from(page.text)}, follow_redirects=False)
         cookies = response.headers.get_list("set-cookie")
         assert cookies and all("Secure" in cookie for cookie in cookies)
+
+
+async def test_erasure_also_removes_the_person_from_the_record_history():
+    from crm.services.contacts import erase_contact
+
+    await make_user("aino@espoo.example")
+    contact_id, _ = await _person_with_history()
+    await erase_contact(contact_id)
+    async with client() as c:
+        await login(c, "aino@espoo.example")
+        history = (await c.get(f"/contacts/{contact_id}/history")).text
+    assert "eero@example.com" not in history and "Eero" not in history and "358401234567" not in history
+    assert "(erased)" in history
+    events = await AuditEvent.select().where(AuditEvent.entity == "contact").output(load_json=True)
+    assert "eero" not in json.dumps([event["changes"] for event in events]).lower()
+
+
+async def test_an_advisor_from_another_department_cannot_be_named_on_an_interaction():
+    from crm.errors import Invalid
+
+    biz_user = await make_user("biz@espoo.example", department="BIZ")
+    company_id = await create_company({"name": "Kuplatech Oy"})
+    with pytest.raises(Invalid) as caught:
+        await create_interaction({"date": "2026-11-01", "kind": "call", "follow_up_date": "2026-12-01",
+                                  "confidential": True}, company_id=company_id,
+                                 department_id=await department_id_by_code("TYO"), advisor_id=biz_user)
+    assert "department" in caught.value.field_errors["advisor"]
+    await make_user("tyo@espoo.example", department="TYO")
+    async with client() as c:
+        token = await login(c, "tyo@espoo.example")
+        response = await c.post(f"/companies/{company_id}/interactions", data={
+            "date": "2026-11-01", "kind": "call", "advisor": str(biz_user), "_csrf_token": token})
+        assert response.status_code == 422
+        assert await Interaction.count() == 0
+
+
+async def test_timeline_filters_do_not_reveal_what_masking_hides():
+    await make_user("biz@espoo.example", department="BIZ")
+    company_id, _ = await _secret_tyo_meeting()
+    async with client() as c:
+        await login(c, "biz@espoo.example")
+        for kind in ("meeting", "call"):  # the hidden one is a meeting: neither filter may single it out
+            filtered = (await c.get(f"/companies/{company_id}/timeline", params={"kind": kind})).text
+            assert "Confidential" not in filtered, kind
+        everything = (await c.get(f"/companies/{company_id}/timeline")).text
+        assert "Confidential" in everything  # unfiltered, its existence shows
+
+
+async def test_only_the_advisor_their_department_or_managers_close_a_follow_up():
+    tyo_user = await make_user("tyo@espoo.example", department="TYO")
+    await make_user("biz@espoo.example", department="BIZ")
+    company_id = await create_company({"name": "Kuplatech Oy"})
+    interaction_id = await create_interaction(
+        {"date": "2026-11-01", "kind": "call", "follow_up_date": "2026-11-05"},
+        company_id=company_id, department_id=await department_id_by_code("TYO"), advisor_id=tyo_user)
+    async with client() as c:
+        token = await login(c, "biz@espoo.example")
+        denied = await c.post(f"/interactions/{interaction_id}/follow-up-done",
+                              headers={"X-CSRFToken": token, **HTML})
+        assert denied.status_code == 403
+    assert (await Interaction.select().first())["follow_up_done"] is False
+
+
+@pytest.mark.parametrize("path", [
+    "/companies/99999999999999999999", "/companies?page=99999999999999999999",
+    "/companies?department=99999999999999999999", "/contacts/99999999999999999999",
+    "/admin/audit?to=31.12.9999",
+])
+async def test_huge_numbers_are_not_found_or_ignored_never_a_500(path):
+    await make_user("root@espoo.example", role="admin")
+    async with client() as c:
+        await login(c, "root@espoo.example")
+        response = await c.get(path, headers=HTML)
+        assert response.status_code in (200, 404), path
+
+
+async def test_no_api_schema_is_served():
+    await make_user("aino@espoo.example")
+    async with client() as c:
+        await login(c, "aino@espoo.example")
+        for path in ("/schema", "/schema/openapi.json", "/schema/swagger"):
+            assert (await c.get(path, headers=HTML)).status_code == 404, path

@@ -35,13 +35,14 @@ def read_progress(upload_dir: Path, upload_id: int) -> dict:
 
 async def start(upload_id: int, *, dry_run: bool, actor_id: int, upload_dir: Path) -> None:
     upload = await get_upload(upload_id)
-    if upload["status"] in ("checking", "running"):
-        return  # already going
-    if not dry_run and upload["status"] == "done":
-        return
-    async with db.write_transaction():
-        await ImportUpload.update({ImportUpload.status: "checking" if dry_run else "running",
-                                   ImportUpload.message: ""}).where(ImportUpload.id == upload_id)
+    async with db.write_transaction():  # one statement decides: two clicks never start two runs
+        claimed = await ImportUpload.update({ImportUpload.status: "checking" if dry_run else "running",
+                                             ImportUpload.message: ""}).where(
+            (ImportUpload.id == upload_id)
+            & ImportUpload.status.not_in(["checking", "running", "done"])
+        ).returning(ImportUpload.id)
+    if not claimed:
+        return  # already going, or done
     task = asyncio.create_task(_run(upload, dry_run=dry_run, actor_id=actor_id, upload_dir=upload_dir))
     _tasks.add(task)
     task.add_done_callback(_tasks.discard)
@@ -80,12 +81,6 @@ async def _finish(upload_id: int, **values) -> None:
     async with db.write_transaction():
         await ImportUpload.update({getattr(ImportUpload, name): value for name, value in values.items()}).where(
             ImportUpload.id == upload_id)
-
-
-async def wait_for_all() -> None:
-    """For shutdown and tests: let running imports finish."""
-    while _tasks:
-        await asyncio.wait(list(_tasks))
 
 
 async def recover_interrupted() -> None:

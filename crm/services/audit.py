@@ -81,7 +81,7 @@ async def search(
         query = query.where(AuditEvent.action == action)
     if date_from:
         query = query.where(AuditEvent.at >= dt.datetime.combine(date_from, dt.time(), tzinfo=dt.timezone.utc))
-    if date_to:
+    if date_to and date_to < dt.date.max:
         query = query.where(AuditEvent.at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(),
                                                                 tzinfo=dt.timezone.utc))
     rows = await query.order_by(AuditEvent.id, ascending=False).limit(per_page + 1).offset(

@@ -155,8 +155,34 @@ async def erase_contact(contact_id: int, *, actor_id: int | None = None) -> None
             Contact.title: "", Contact.person_key: "", Contact.erased_at: now, Contact.updated_at: now,
             Contact.updated_by: actor_id,
         }).where(Contact.id == contact_id)
+        await _scrub_history(contact_id)
         await audit.record(action="erase", entity=ENTITY, entity_id=contact_id, actor_id=actor_id,
                            changes={field: ["(erased)", None] for field in PERSONAL_FIELDS if old[field]})
+
+
+ERASED = "(erased)"
+
+
+async def _scrub_history(contact_id: int) -> None:
+    """The record's history keeps who did what and when, not the person's data: earlier audit events
+    and import prior values lose their personal fields' values."""
+    from crm.tables import AuditEvent, ImportChange
+
+    def scrub(values: dict) -> dict:
+        return {field: ([ERASED if item not in (None, "") else item for item in value]
+                        if isinstance(value, list) else ERASED if value not in (None, "") else value)
+                if field in PERSONAL_FIELDS else value for field, value in values.items()}
+
+    events = await AuditEvent.select(AuditEvent.id, AuditEvent.changes).where(
+        (AuditEvent.entity == ENTITY) & (AuditEvent.entity_id == contact_id)).output(load_json=True)
+    for event in events:
+        await AuditEvent.update({AuditEvent.changes: scrub(event["changes"] or {})}).where(
+            AuditEvent.id == event["id"])
+    changes = await ImportChange.select(ImportChange.id, ImportChange.old_values).where(
+        (ImportChange.entity == ENTITY) & (ImportChange.entity_id == contact_id)).output(load_json=True)
+    for change in changes:
+        await ImportChange.update({ImportChange.old_values: scrub(change["old_values"] or {})}).where(
+            ImportChange.id == change["id"])
 
 
 async def retention_candidates(years: int, *, today: dt.date | None = None) -> list[dict]:
@@ -181,6 +207,8 @@ async def end_role(contact_id: int, role_id: int, *, end_date: dt.date | None = 
             (CompanyContact.id == role_id) & (CompanyContact.contact == contact_id)).first()
         if role is None:
             raise NotFound(f"Role #{role_id} does not exist")
+        if role["end_date"] is not None:
+            return  # it has ended already; its date stays
         if role["start_date"] and end_date < role["start_date"]:
             raise Invalid({"end_date": "The role ends before it starts"})
         await CompanyContact.update({CompanyContact.end_date: end_date}).where(CompanyContact.id == role_id)

@@ -21,8 +21,12 @@ async def _check_references(company_id: Any, department_id: Any, advisor_id: Any
         errors["company"] = f"Company #{company_id} does not exist"
     if not await Department.exists().where(Department.id == department_id):
         errors["department"] = f"Department #{department_id} does not exist"
-    if advisor_id is not None and not await User.exists().where(User.id == advisor_id):
-        errors["advisor"] = f"User #{advisor_id} does not exist"
+    if advisor_id is not None:
+        advisor = await User.select(User.department, User.active).where(User.id == advisor_id).first()
+        if advisor is None or not advisor["active"]:
+            errors["advisor"] = f"User #{advisor_id} is not an active user"
+        elif advisor["department"] != department_id:
+            errors["advisor"] = "The advisor must belong to the department that logs the interaction"
     if contact_ids:
         rows = await Contact.select(Contact.id).where(Contact.id.is_in(list(contact_ids)))
         missing = sorted(set(contact_ids) - {row["id"] for row in rows})

@@ -40,9 +40,3 @@ async def department_id_by_code(code: str) -> int:
     if row is None:
         raise ValueError(f"Unknown department '{code}'")
     return row["id"]
-
-
-async def department_codes() -> list[str]:
-    rows = await Department.select(Department.code).order_by(Department.code)
-    return [row["code"] for row in rows]
-

@@ -12,7 +12,7 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count, Max
 
 from crm import search
-from crm.domain.access import can_read_confidential
+from crm.domain.access import SEES_ALL_CONFIDENTIAL, can_read_confidential
 from crm.domain.industry import tol2008_divisions
 from crm.domain.ytunnus import normalize_business_id
 from crm.errors import NotFound
@@ -184,6 +184,10 @@ async def timeline(company_id: int, user: CurrentUser, filters: TimelineFilters,
                    per_page: int = PER_PAGE) -> Page:
     """Every department's interactions with the company, newest first."""
     select = filters.apply(Interaction.select(*_interaction_columns()).where(Interaction.company == company_id))
+    if (filters.kind or filters.programme_id) and user.role not in SEES_ALL_CONFIDENTIAL:
+        # filtering by what masking hides would tell it: hidden rows never match those filters
+        select = select.where((Interaction.confidential == False)  # noqa: E712
+                              | (Interaction.department == user.department_id))
     page = max(page, 1)
     rows = await select.order_by(Interaction.date, ascending=False).order_by(
         Interaction.id, ascending=False).limit(per_page + 1).offset((page - 1) * per_page)
@@ -226,7 +230,7 @@ async def my_follow_ups(user: CurrentUser, limit: int = 50) -> list[dict]:
         (Interaction.advisor == user.id) & (Interaction.follow_up_done == False)  # noqa: E712
         & Interaction.follow_up_date.is_not_null()
     ).order_by(Interaction.follow_up_date).limit(limit)
-    return mask(rows, user)
+    return [row for row in mask(rows, user) if not row["hidden"]]
 
 
 async def recent_in_department(user: CurrentUser, limit: int = 20) -> list[dict]:

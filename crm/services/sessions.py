@@ -31,9 +31,6 @@ class CurrentUser:
     def display_name(self) -> str:
         return self.name or self.email
 
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
-
 
 def _key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

@@ -12,9 +12,9 @@ from crm.web.auth import requires_role
 from crm.web.render import int_or_none, page
 
 ACTIONS = ("create", "update", "view", "export", "import", "upload", "revert", "erase", "login", "login_failed",
-           "add_role", "reset_password", "save_profile")
+           "add_role", "end_role", "reset_password", "save_profile")
 ENTITIES = ("company", "contact", "interaction", "user", "import_batch", "import_upload", "mapping_profile",
-            "programme", "department")
+            "programme", "department", "companies", "contacts", "interactions")
 
 
 def _date(value: str | None):

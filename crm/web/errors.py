@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Permissio
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from crm import db
 from crm.errors import Conflict, Forbidden, Invalid, NotFound
 from crm.i18n import N_
 from crm.web.render import is_htmx
@@ -75,6 +76,8 @@ def http_error(request: Request, error: HTTPException) -> Response:
 
 
 def server_error(request: Request, error: Exception) -> Response:
+    if db.is_out_of_range(error):  # an id too large for the database names no record
+        return _error_page(request, 404)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return _error_page(request, HTTP_500_INTERNAL_SERVER_ERROR)
 

@@ -83,15 +83,13 @@ class ImportController(Controller):
         except Invalid as error:
             return await _mapping_page(request, upload_id, errors=error.field_errors, chosen=chosen,
                                        status_code=422)
+        await jobs.start(upload_id, dry_run=True, actor_id=request.user.id, upload_dir=_settings(request).upload_dir)
         return see_other(request, f"/imports/uploads/{upload_id}/preview")
 
     @get("/uploads/{upload_id:int}/preview")
     async def preview(self, request: Request, upload_id: FromPath[int]) -> Template:
         settings = _settings(request)
         upload = await uploads.get_upload(upload_id)
-        if upload["status"] == "uploaded" and upload["mapping"]:
-            await jobs.start(upload_id, dry_run=True, actor_id=request.user.id, upload_dir=settings.upload_dir)
-            upload = await uploads.get_upload(upload_id)
         rows, _ = uploads.preview(upload, settings.upload_dir)
         columns = sorted({key for row in rows for key in row["values"]})
         return page("imports/preview.html", upload=upload, rows=rows, columns=columns,

@@ -9,7 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Response, Template
 
-from crm.errors import Invalid
+from crm.errors import Forbidden, Invalid
 from crm.services import interactions, reads
 from crm.web.render import as_list, form_data, int_or_none, is_htmx, page, see_other
 
@@ -43,7 +43,7 @@ class InteractionController(Controller):
         values = {field: data.get(field, "") for field in FIELDS}
         values["confidential"] = bool(data.get("confidential"))
         values["programmes"] = as_list(data.get("programmes"))
-        values["contacts"] = [int(c) for c in as_list(data.get("contacts")) if str(c).isdigit()]
+        values["contacts"] = [number for c in as_list(data.get("contacts")) if (number := int_or_none(c))]
         values["department"] = int_or_none(data.get("department")) or user.department_id
         if user.role == "advisor":  # advisors log for their own department only
             values["department"] = user.department_id
@@ -60,9 +60,13 @@ class InteractionController(Controller):
 
     @post("/interactions/{interaction_id:int}/follow-up-done")
     async def mark_follow_up_done(self, request: Request, interaction_id: FromPath[int]) -> Template | Response:
-        row = await reads.interaction_for_user(interaction_id, request.user)
+        user = request.user
+        row = await reads.interaction_for_user(interaction_id, user)
         if row["hidden"]:
             raise Invalid({"interaction": "This interaction is confidential"})
+        if not (row["advisor"] == user.id or row["department"] == user.department_id
+                or user.role in ("manager", "admin")):
+            raise Forbidden("Only the advisor, their department, managers and admins close this follow-up")
         await interactions.update_interaction(interaction_id, {"follow_up_done": True}, actor_id=request.user.id)
         if is_htmx(request):
             return page("_follow_up_done.html", row=row)

@@ -55,8 +55,13 @@ def as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
+MAX_ID = 2**31 - 1  # ids and page numbers past this are no record's
+
+
 def int_or_none(value: Any) -> int | None:
+    """A positive whole number from a form or query value, else None."""
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+    return number if number is not None and 0 < number <= MAX_ID else None
