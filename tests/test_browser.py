@@ -154,7 +154,9 @@ def test_admin_imports_a_finnish_excel_file_in_the_browser(admin, server, browse
                       "1927400-1;KONE Oyj;02150;Espoo\r\n"
                       "1234567-2;Väärä Oy;02100;Espoo\r\n"
                       ";Äijän Kahvila Ky;02100;Espoo\r\n").encode("cp1252"))
-    page = browser.new_page(locale="en-GB")
+    context = browser.new_context(locale="en-GB", bypass_csp=True)  # for axe on each step
+    page = context.new_page()
+    accessibility = {}
     page.goto(server + "/login")
     page.get_by_label("E-mail").fill("admin@demo.espoo.fi")
     page.get_by_label("Password").fill(PASSWORD)
@@ -165,13 +167,16 @@ def test_admin_imports_a_finnish_excel_file_in_the_browser(admin, server, browse
     page.get_by_role("button", name="Upload").click()
     page.get_by_role("heading", name="Column mapping").wait_for()
     assert "cp1252" in page.inner_text("main")
+    accessibility["mapping"] = _axe(page)
     page.get_by_label("Asiakkaan virallinen nimi").select_option("name")
     page.get_by_label("Save this mapping as a profile").fill("BIZ asiakasrekisteri")
     page.get_by_role("button", name="Preview").click()
     page.get_by_text("What the import will do").wait_for(timeout=20_000)
     assert "wrong check digit" in page.inner_text("main")
+    accessibility["preview"] = _axe(page)
     page.get_by_role("button", name="Run the import").click()
     page.get_by_role("heading", name="Import result").wait_for(timeout=20_000)
+    accessibility["result"] = _axe(page)
     counts = page.inner_text(".counts")
     assert "Created\n2" in counts and "Updated\n1" in counts and "Errors\n1" in counts  # KONE gets its city
     with page.expect_download() as download:
@@ -187,4 +192,21 @@ def test_admin_imports_a_finnish_excel_file_in_the_browser(admin, server, browse
     page.get_by_label("Name or Business ID").fill("kone")
     page.get_by_role("link", name="KONE Oyj").click()
     assert "Espoo" not in page.inner_text(".details")  # the city the import added is gone again
-    page.close()
+    context.close()
+    assert accessibility == {"mapping": [], "preview": [], "result": []}
+
+
+def test_admin_pages_have_no_serious_accessibility_violations(admin, server, browser):
+    context = browser.new_context(locale="en-GB", bypass_csp=True)
+    page = context.new_page()
+    page.goto(server + "/login")
+    page.get_by_label("E-mail").fill("admin@demo.espoo.fi")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(server + "/")
+    problems = {}
+    for path in ("/imports", "/admin/users", "/admin/users/new", "/admin/departments", "/admin/audit"):
+        page.goto(server + path)
+        problems[path] = _axe(page)
+    context.close()
+    assert problems == {path: [] for path in problems}
