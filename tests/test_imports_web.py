@@ -9,7 +9,7 @@ import pytest
 
 from crm.importing import jobs
 from crm.tables import Company, ImportBatch, ImportUpload, MappingProfile
-from tests.webutil import client, csrf_from, login, make_user
+from tests.webutil import client, login, make_user
 
 pytestmark = pytest.mark.usefixtures("db")
 HTML = {"Accept": "text/html"}

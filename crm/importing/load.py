@@ -19,8 +19,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from piccolo.columns import Varchar
-from piccolo.table import Table
 
 from crm import db, search
 from crm.domain.names import fold, name_key, search_text
@@ -28,7 +26,7 @@ from crm.domain.records import with_new_company_defaults
 from crm.importing.export import safe_cell
 from crm.importing.mapping import MappingError, check_mapping, header_key, propose_mapping
 from crm.importing.normalize import RowError, mapped, normalize_row
-from crm.importing.read import SourceFile, Unreadable, open_source
+from crm.importing.read import Unreadable, open_source
 from crm.services import audit
 from crm.tables import (
     Company,
@@ -38,7 +36,6 @@ from crm.tables import (
     Department,
     ImportBatch,
     Interaction,
-    InteractionContact,
     InteractionProgramme,
     Programme,
     User,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -13,10 +11,10 @@ from litestar.response import Response, Template
 
 from crm.domain.dates import parse_date
 from crm.errors import Invalid
-from crm.importing.export import safe_cell
+from crm.importing.export import csv_bytes
 from crm.services import audit, companies, reads
 from crm.web.auth import requires_role
-from crm.web.render import as_list, form_data, int_or_none, page, page_or_partial, see_other
+from crm.web.render import as_list, download, form_data, int_or_none, page, page_or_partial, see_other
 
 COMPANY_FORM_FIELDS = (
     "name", "business_id", "other_names", "company_form", "industry_code", "industry_classification",
@@ -136,32 +134,22 @@ class CompanyController(Controller):
     async def export_history(self, request: Request, company_id: FromPath[int]) -> Response:
         """The company's whole cross-department history as CSV for Finnish Excel."""
         company = await reads.company_card(company_id)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        writer.writerow(["Päivämäärä", "Yksikkö", "Tyyppi", "Aihe", "Muistiinpanot", "Neuvoja", "Seurantapäivä",
-                         "Luottamuksellinen"])
-        page_number, count = 1, 0
+        rows, page_number = [], 1
         while True:
             result = await reads.timeline(company_id, request.user, reads.TimelineFilters(), page=page_number,
                                           per_page=500)
-            for row in result.rows:
-                writer.writerow([safe_cell(value) for value in (
-                    row["date"].strftime("%-d.%-m.%Y"), row["department.code"], row["kind"], row["subject"],
-                    row["notes"], row["advisor.name"] or row["advisor_name"],
-                    row["follow_up_date"].strftime("%-d.%-m.%Y") if row["follow_up_date"] else "",
-                    "x" if row["confidential"] else "")])
-                count += 1
+            rows += [[row["date"].strftime("%-d.%-m.%Y"), row["department.code"], row["kind"], row["subject"],
+                      row["notes"], row["advisor.name"] or row["advisor_name"],
+                      row["follow_up_date"].strftime("%-d.%-m.%Y") if row["follow_up_date"] else "",
+                      "x" if row["confidential"] else ""] for row in result.rows]
             if not result.has_next:
                 break
             page_number += 1
         await audit.record_now(action="export", entity="company", entity_id=company_id, actor_id=request.user.id,
-                               changes={"history_rows": [None, count]})
-        filename = f"history-{company['business_id'] or company_id}.csv"
-        return Response(
-            content=("\ufeff" + buffer.getvalue()).encode("utf-8"),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
+                               changes={"history_rows": [None, len(rows)]})
+        header = ["Päivämäärä", "Yksikkö", "Tyyppi", "Aihe", "Muistiinpanot", "Neuvoja", "Seurantapäivä",
+                  "Luottamuksellinen"]
+        return download(csv_bytes(header, rows), f"history-{company['business_id'] or company_id}.csv")
 
 
 def _with_codes(values: dict[str, Any]) -> dict[str, Any]:

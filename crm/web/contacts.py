@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Response, Template
 
 from crm.errors import Invalid
-import csv
-import io
-import json
-
-from crm.importing.export import safe_cell
+from crm.importing.export import csv_bytes
 from crm.services import audit, contacts, gdpr, reads
 from crm.web.auth import requires_role
-from crm.web.render import form_data, int_or_none, page, see_other
+from crm.web.render import download, form_data, int_or_none, page, see_other
 
 FIELDS = ("first_name", "last_name", "email", "phone", "title", "language")
 ROLE_FIELDS = ("company_id", "role", "start_date", "end_date")
@@ -73,26 +71,20 @@ class ContactController(Controller):
         data = await gdpr.contact_data(contact_id)
         await audit.record_now(action="export", entity="contact", entity_id=contact_id, actor_id=request.user.id,
                                changes={"format": [None, "json"]})
-        return Response(json.dumps(data, ensure_ascii=False, indent=2).encode(), media_type="application/json",
-                        headers={"Content-Disposition": f'attachment; filename="contact-{contact_id}.json"'})
+        return download(json.dumps(data, ensure_ascii=False, indent=2).encode(), f"contact-{contact_id}.json",
+                        media_type="application/json")
 
     @get("/{contact_id:int}/export.csv", guards=[requires_role("manager", "admin")])
     async def export_csv(self, request: Request, contact_id: FromPath[int]) -> Response:
         """The same as CSV for Finnish Excel: one section per kind of data."""
         data = await gdpr.contact_data(contact_id)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        writer.writerow(["section", "field", "value"])
-        for field, value in data["contact"].items():
-            writer.writerow(["contact", field, safe_cell(value)])
+        rows = [["contact", field, value] for field, value in data["contact"].items()]
         for section in ("roles", "interactions", "processing_log"):
-            for number, row in enumerate(data[section], start=1):
-                for field, value in row.items():
-                    writer.writerow([f"{section} {number}", field, safe_cell(value)])
+            rows += [[f"{section} {number}", field, value]
+                     for number, row in enumerate(data[section], start=1) for field, value in row.items()]
         await audit.record_now(action="export", entity="contact", entity_id=contact_id, actor_id=request.user.id,
                                changes={"format": [None, "csv"]})
-        return Response(("\ufeff" + buffer.getvalue()).encode(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="contact-{contact_id}.csv"'})
+        return download(csv_bytes(["section", "field", "value"], rows), f"contact-{contact_id}.csv")
 
     @post("/{contact_id:int}/erase", guards=[requires_role("admin")])
     async def erase(self, request: Request, contact_id: FromPath[int]) -> Template | Response:

@@ -3,8 +3,7 @@ progress, result with the error file and revert, history. The importer is the CL
 
 from __future__ import annotations
 
-import csv
-import io
+from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -15,10 +14,10 @@ from litestar.response import Response, Template
 
 from crm.errors import Invalid
 from crm.importing import batches, jobs, uploads
-from crm.importing.export import safe_cell
+from crm.importing.export import csv_bytes
 from crm.services import reads
 from crm.web.auth import csrf_header_required, requires_role
-from crm.web.render import form_data, int_or_none, is_htmx, page, see_other
+from crm.web.render import download, form_data, int_or_none, is_htmx, page, see_other
 
 ADMIN = requires_role("admin")
 UPLOAD_CHUNK = 1 << 20
@@ -119,14 +118,9 @@ class ImportController(Controller):
     async def error_file(self, batch_id: FromPath[int]) -> Response:
         """The rows the batch could not take: line, reason and the original cells."""
         batch = await batches.get_batch(batch_id)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        writer.writerow(["line", "reason", *(safe_cell(header) for header in batch["headers"])])
-        for row in await batches.row_errors(batch_id):
-            writer.writerow([row["line"], safe_cell(row["reason"]), *(safe_cell(cell) for cell in row["cells"])])
-        name = f"errors-{batch_id}-{batch['file_name']}".removesuffix(".xlsx").removesuffix(".csv") + ".csv"
-        return Response(("\ufeff" + buffer.getvalue()).encode(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        rows = [[row["line"], row["reason"], *row["cells"]] for row in await batches.row_errors(batch_id)]
+        name = f"errors-{batch_id}-{Path(batch['file_name']).stem}.csv"
+        return download(csv_bytes(["line", "reason", *batch["headers"]], rows), name)
 
     @post("/{batch_id:int}/revert")
     async def revert(self, request: Request, batch_id: FromPath[int]) -> Template | Response:

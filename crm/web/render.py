@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from litestar import Request
@@ -26,6 +27,13 @@ def see_other(request: Request, url: str) -> Response:
     if is_htmx(request):
         return Response(content=b"", status_code=200, headers={"HX-Redirect": url})
     return Redirect(url, status_code=303)
+
+
+def download(content: bytes, filename: str, media_type: str = "text/csv; charset=utf-8") -> Response:
+    """A file to save; the name is reduced to safe characters (it may come from an uploaded file)."""
+    safe_name = re.sub(r"[^A-Za-z0-9._-]+", "_", filename).strip("._") or "download"
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{safe_name}"'})
 
 
 def local_path(url: str | None, default: str = "/") -> str:
