@@ -19,7 +19,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-
 from crm import db, search
 from crm.domain.names import fold, name_key, search_text
 from crm.domain.records import with_new_company_defaults
