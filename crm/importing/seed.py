@@ -57,7 +57,7 @@ async def load_seed(seed_dir: Path = SEED_DIR, progress: bool = False) -> list[d
     summaries = []
     with tempfile.TemporaryDirectory(prefix="crm-seed-") as errors_dir:
         for kind, name, department in SEED_FILES:
-            with tqdm(desc=name, unit=" rows", disable=not progress, leave=False) as bar:
+            with tqdm(desc=name, unit=" rows", disable=None if progress else True, leave=False) as bar:
                 summary = await import_file(
                     kind, seed_dir / name, department=department,
                     error_path=Path(errors_dir) / f"{name}.errors.csv", progress=bar.update,
