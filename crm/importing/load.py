@@ -366,13 +366,14 @@ def _company_key(values: dict) -> str:
 
 async def _existing_companies(rows: list[dict]) -> tuple[dict[str, dict], dict[str, dict]]:
     business_ids = list({v["business_id"] for v in rows if v.get("business_id")})
-    name_keys = list({v["name_key"] for v in rows if v.get("name_key")})
     by_id: dict[str, dict] = {}
     by_name: dict[str, dict] = {}
     if business_ids:
         for row in await db.fetch_in(f"SELECT {COMPANY_COLUMNS} FROM company WHERE business_id IN (?)",
                                      business_ids):
             by_id[row["business_id"]] = row
+    # Only rows the Business ID did not match are looked up by name + postal code.
+    name_keys = list({v["name_key"] for v in rows if v.get("name_key") and v.get("business_id") not in by_id})
     if name_keys:
         rows = await db.fetch_in(f"SELECT {COMPANY_COLUMNS} FROM company WHERE name_key IN (?)", name_keys)
         for row in sorted(rows, key=lambda row: row["id"]):
