@@ -41,6 +41,7 @@ def template_environment() -> Environment:
         language=i18n.template_language,
     )
     environment.filters["date"] = i18n.template_date
+    environment.filters["message"] = i18n.template_message
     environment.filters["phone"] = format_phone
     return environment
 

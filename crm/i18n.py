@@ -18,6 +18,7 @@ from babel.support import NullTranslations, Translations
 from jinja2 import pass_context
 from markupsafe import Markup
 
+from crm.domain.problems import Message
 from crm.paths import PACKAGE_DIR
 
 LANGUAGES = ("fi", "sv", "en")
@@ -116,3 +117,15 @@ def format_date(value: dt.date | None, language: str) -> str:
 @pass_context
 def template_date(context, value) -> str:
     return format_date(value, _language(context))
+
+
+@pass_context
+def template_message(context, value):
+    """A rule's Message in the request's language (its labels too); any other text as it is."""
+    if not isinstance(value, Message):
+        return value
+    language = _language(context)
+    catalog = translations(language)
+    params = {name: catalog.gettext(item) if name in ("what", "field") and isinstance(item, str) else item
+              for name, item in value.params.items()}
+    return catalog.gettext(value.template) % params if params else catalog.gettext(value.template)

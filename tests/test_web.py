@@ -411,3 +411,22 @@ async def test_contact_roles_added_by_business_id_or_name_and_ended():
         assert (await CompanyContact.select().where(CompanyContact.id == role["id"]).first())["end_date"] == \
             dt.date.today()
         assert "until" in (await c.get(f"/contacts/{contact_id}")).text
+
+
+async def test_field_errors_come_in_the_users_language():
+    from crm.services.users import create_user
+
+    await create_user(email="fi@espoo.example", role="advisor", department="BIZ", password=PASSWORD, language="fi")
+    await create_user(email="sv@espoo.example", role="advisor", department="BIZ", password=PASSWORD, language="sv")
+    data = {"name": "", "business_id": "1234567-2", "postal_code": "ABC", "website": "www." + "a" * 294 + ".fi"}
+    async with client() as c:
+        token = await login(c, "fi@espoo.example")
+        finnish = (await c.post("/companies", data={**data, "_csrf_token": token})).text
+        assert "Y-tunnus &#39;1234567-2&#39;: väärä tarkistusnumero" in finnish
+        assert "Yrityksen nimi on pakollinen tieto" in finnish
+        assert "Postinumero &#39;ABC&#39; ei ole suomalainen postinumero" in finnish
+        assert "Verkkosivusto: 309 merkkiä; enintään 300 mahtuu" in finnish
+    async with client() as c:
+        token = await login(c, "sv@espoo.example")
+        swedish = (await c.post("/companies", data={**data, "_csrf_token": token})).text
+        assert "FO-nummer &#39;1234567-2&#39;: fel kontrollsiffra" in swedish

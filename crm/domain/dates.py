@@ -7,6 +7,7 @@ import math
 import re
 
 from crm.domain.names import fold
+from crm.domain.problems import Problem
 
 _EXCEL_DAY_ZERO = dt.date(1899, 12, 30)  # Excel's 1900 date system, after its 1900 leap-year bug
 _EXCEL_SERIAL_RANGE = (20000, 80000)  # 3.10.1954 - 11.1.2119: anything else is not a date cell
@@ -30,7 +31,7 @@ def parse_date(raw: object) -> dt.date | None:
     if isinstance(raw, dt.date):
         return raw
     if isinstance(raw, bool):
-        raise ValueError(f"Date '{raw}' is not a date (use d.m.yyyy or yyyy-mm-dd)")
+        raise Problem("Date '%(value)s' is not a date (use d.m.yyyy or yyyy-mm-dd)", value=raw)
     if isinstance(raw, (int, float)):
         return _from_excel_serial(raw, str(raw))
     text = str(raw).strip()
@@ -43,15 +44,15 @@ def parse_date(raw: object) -> dt.date | None:
     elif _SERIAL.fullmatch(text):
         return _from_excel_serial(float(text.replace(",", ".")), text)
     elif _NO_YEAR.fullmatch(text):
-        raise ValueError(f"Date '{text}' has no year (use d.m.yyyy)")
+        raise Problem("Date '%(value)s' has no year (use d.m.yyyy)", value=text)
     elif _SHORT_YEAR.fullmatch(text):
-        raise ValueError(f"Date '{text}' needs a four-digit year (use d.m.yyyy)")
+        raise Problem("Date '%(value)s' needs a four-digit year (use d.m.yyyy)", value=text)
     else:
-        raise ValueError(f"Date '{text[:40]}' is not a date (use d.m.yyyy or yyyy-mm-dd)")
+        raise Problem("Date '%(value)s' is not a date (use d.m.yyyy or yyyy-mm-dd)", value=text[:40])
     try:
         return dt.date(int(year), int(month), int(day))
     except ValueError:
-        raise ValueError(f"Date '{text}' does not exist") from None
+        raise Problem("Date '%(value)s' does not exist", value=text) from None
 
 
 def parse_bool(raw: str | int | float | None) -> bool | None:
@@ -70,7 +71,7 @@ def parse_bool(raw: str | int | float | None) -> bool | None:
             return True
         if word in _FALSE:
             return False
-    raise ValueError(f"'{text[:40]}' is not a yes/no value (use yes or no, 1 or 0)")
+    raise Problem("'%(value)s' is not a yes/no value (use yes or no, 1 or 0)", value=text[:40])
 
 
 def _is_missing(raw: object) -> bool:
@@ -81,5 +82,5 @@ def _is_missing(raw: object) -> bool:
 def _from_excel_serial(serial: float, shown: str) -> dt.date:
     """The date of an Excel serial day number (a fraction is the time of day)."""
     if math.isinf(serial) or not _EXCEL_SERIAL_RANGE[0] <= serial < _EXCEL_SERIAL_RANGE[1] + 1:
-        raise ValueError(f"Date '{shown}' is not a date (use d.m.yyyy or yyyy-mm-dd)")
+        raise Problem("Date '%(value)s' is not a date (use d.m.yyyy or yyyy-mm-dd)", value=shown)
     return _EXCEL_DAY_ZERO + dt.timedelta(days=int(serial))

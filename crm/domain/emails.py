@@ -6,6 +6,8 @@ import math
 
 from email_validator import EmailNotValidError, validate_email
 
+from crm.domain.problems import Problem
+
 
 def normalize_email(raw: str | int | float | None) -> str | None:
     """The normalised address, all lower-case; None for a blank value."""
@@ -17,5 +19,5 @@ def normalize_email(raw: str | int | float | None) -> str | None:
     try:
         address = validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError:
-        raise ValueError(f"E-mail address '{text[:80]}' is not valid") from None
+        raise Problem("E-mail address '%(value)s' is not valid", value=text[:80]) from None
     return address.lower()

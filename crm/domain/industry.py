@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+from crm.domain.problems import Problem
+
 CLASSIFICATIONS = ("TOL2008", "TOL2025")
 
 _SECTION_LETTERS = "ABCDEFGHIJKLMNOPQRSTUX"  # A-U, and X for 'unknown'
@@ -49,8 +51,8 @@ def normalize_industry_code(raw: str | int | float | None) -> str | None:
     elif match and len(digits := match[1] + (match[2] or "")) <= 5:
         return digits
     if re.fullmatch(r"[0-9]{6,}", text):
-        raise ValueError(f"Industry code '{shown}' has too many digits (at most 5)")
-    raise ValueError(f"Industry code '{shown[:40]}' is not a TOL code (e.g. 62010, 62.01 or J)")
+        raise Problem("Industry code '%(value)s' has too many digits (at most 5)", value=shown)
+    raise Problem("Industry code '%(value)s' is not a TOL code (e.g. 62010, 62.01 or J)", value=shown[:40])
 
 
 def normalize_classification(raw: str | int | float | None) -> str | None:
@@ -64,7 +66,8 @@ def normalize_classification(raw: str | int | float | None) -> str | None:
         return None
     word = re.sub(r"[\s._\-]+", "", shown).upper()
     if word not in _CLASSIFICATION_WORDS:
-        raise ValueError(f"Industry classification '{shown[:40]}' is not recognised (use TOL 2008 or TOL 2025)")
+        raise Problem("Industry classification '%(value)s' is not recognised (use TOL 2008 or TOL 2025)",
+                      value=shown[:40])
     return _CLASSIFICATION_WORDS[word]
 
 
@@ -84,7 +87,7 @@ def section_of(code: str | int | float | None, classification: str | None) -> st
         # do not hold its division table with enough confidence to derive a letter from digits.
         return None
     if int(code[:2]) not in _TOL2008_SECTION_OF_DIVISION:
-        raise ValueError(f"Industry code '{code}' does not exist in TOL 2008")
+        raise Problem("Industry code '%(value)s' does not exist in TOL 2008", value=code)
     return _TOL2008_SECTION_OF_DIVISION[int(code[:2])]
 
 

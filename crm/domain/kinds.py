@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from crm.domain.names import fold
+from crm.domain.problems import Problem
 
 KINDS = ("meeting", "call", "email", "visit", "event", "advisory", "other")
 
@@ -54,10 +55,8 @@ def parse_kind(raw: str | int | float | None) -> str | None:
         kinds = {kind for word in words if (kind := _kind_of(word))}
         kind = kinds.pop() if len(kinds) == 1 else None
     if kind is None:
-        raise ValueError(
-            f"Interaction kind '{text[:40]}' is not recognised"
-            " (use meeting, call, email, visit, event, advisory or other)"
-        )
+        raise Problem("Interaction kind '%(value)s' is not recognised "
+                      "(use meeting, call, email, visit, event, advisory or other)", value=text[:40])
     return kind
 
 

@@ -7,6 +7,8 @@ import re
 
 import phonenumbers
 
+from crm.domain.problems import Problem
+
 _EXCEL_NUMBER = re.compile(r"(\+?[0-9]+)[.,]0+")
 _DIGITS_ONLY = re.compile(r"[1-9][0-9]*")
 
@@ -33,9 +35,9 @@ def normalize_phone(raw: str | int | float | None, region: str = "FI") -> str | 
             continue
         if phonenumbers.is_valid_number(number):
             if number.extension:
-                raise ValueError(f"Phone number '{shown}' has an extension, which cannot be stored")
+                raise Problem("Phone number '%(value)s' has an extension, which cannot be stored", value=shown)
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    raise ValueError(f"Phone number '{shown[:40]}' is not a valid phone number")
+    raise Problem("Phone number '%(value)s' is not a valid phone number", value=shown[:40])
 
 
 def format_phone(e164: str | None) -> str:

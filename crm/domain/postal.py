@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+from crm.domain.problems import Problem
+
 ESPOO_MUNICIPALITY_CODE = "049"
 
 # Åland (AX) uses the Finnish postal code system.
@@ -24,7 +26,8 @@ def normalize_postal_code(raw: str | int | float | None, country: str | None = "
         return None
     if country is not None and country.strip() and country.strip().upper() not in _FINNISH:
         if len(text) > _MAX_FOREIGN_LENGTH:
-            raise ValueError(f"Postal code '{text[:40]}' is too long (at most {_MAX_FOREIGN_LENGTH} characters)")
+            raise Problem("Postal code '%(value)s' is too long (at most %(limit)s characters)", value=text[:40],
+                          limit=_MAX_FOREIGN_LENGTH)
         return text
     digits = text
     if digits.upper().startswith("FI-"):  # the international address form FI-02150
@@ -32,5 +35,5 @@ def normalize_postal_code(raw: str | int | float | None, country: str | None = "
     if match := _EXCEL_NUMBER.fullmatch(digits):
         digits = match[1]
     if not (digits.isascii() and digits.isdigit()) or len(digits) not in (4, 5):
-        raise ValueError(f"Postal code '{text[:40]}' is not a Finnish postal code (5 digits, e.g. 02100)")
+        raise Problem("Postal code '%(value)s' is not a Finnish postal code (5 digits, e.g. 02100)", value=text[:40])
     return digits.zfill(5)

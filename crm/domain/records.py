@@ -20,9 +20,13 @@ from crm.domain.kinds import parse_kind
 from crm.domain.names import name_key
 from crm.domain.phones import normalize_phone
 from crm.domain.postal import ESPOO_MUNICIPALITY_CODE, normalize_postal_code
+from crm.domain.problems import N_, Problem, rule_message
 from crm.domain.ytunnus import normalize_business_id
 
-Errors = dict[str, str]
+Errors = dict[str, str]  # often a Message: English text that the web shows in the user's language
+
+TOO_LONG = N_("is %(length)s characters long; at most %(limit)s fit")
+FIELD_TOO_LONG = N_("%(field)s is %(length)s characters long; at most %(limit)s fit")
 
 
 def text(raw: Any, max_length: int | None = None) -> str:
@@ -32,7 +36,7 @@ def text(raw: Any, max_length: int | None = None) -> str:
         if "\x00" in value:
             value = value.replace("\x00", "").strip()
         if max_length is not None and len(value) > max_length:
-            raise ValueError(f"is {len(value)} characters long; at most {max_length} fit")
+            raise Problem(TOO_LONG, length=len(value), limit=max_length)
         return value
     if raw is None or (isinstance(raw, float) and math.isnan(raw)):
         return ""
@@ -40,7 +44,7 @@ def text(raw: Any, max_length: int | None = None) -> str:
         raw = int(raw)
     value = str(raw).replace("\x00", "").strip()
     if max_length is not None and len(value) > max_length:
-        raise ValueError(f"is {len(value)} characters long; at most {max_length} fit")
+        raise Problem(TOO_LONG, length=len(value), limit=max_length)
     return value
 
 
@@ -66,7 +70,7 @@ def _required(rule: Callable[[Any], Any], what: str) -> Callable[[Any], Any]:
     def check(raw: Any) -> Any:
         value = rule(raw)
         if value in (None, ""):
-            raise ValueError(f"{what} is required")
+            raise Problem("%(what)s is required", what=what)
         return value
 
     return check
@@ -89,7 +93,7 @@ def _one_of(words: Mapping[str, str], what: str) -> Callable[[Any], str | None]:
         if not value:
             return None
         if value not in words:
-            raise ValueError(f"{what} '{text(raw)}' is not recognised")
+            raise Problem("%(what)s '%(value)s' is not recognised", what=what, value=text(raw)[:40])
         return words[value]
 
     return parse
@@ -100,7 +104,7 @@ def _country(raw: Any) -> str:
     if not value:
         return "FI"
     if not re.fullmatch(r"[A-Z]{2}", value):
-        raise ValueError(f"Country '{text(raw)}' is not a two-letter code such as FI or SE")
+        raise Problem("Country '%(value)s' is not a two-letter code such as FI or SE", value=text(raw)[:40])
     return value
 
 
@@ -109,7 +113,7 @@ def _municipality_code(raw: Any) -> str:
     if isinstance(raw, (int, float)) or value.isdigit():
         value = value.split(".")[0].zfill(3)
     if value and not re.fullmatch(r"\d{3}", value):
-        raise ValueError(f"Municipality code '{value}' is not three digits")
+        raise Problem("Municipality code '%(value)s' is not three digits", value=value[:40])
     return value
 
 
@@ -117,10 +121,10 @@ def _website(raw: Any) -> str:
     value = text(raw)
     if value and not re.match(r"^https?://", value, re.IGNORECASE):
         if " " in value or "." not in value:
-            raise ValueError(f"Website '{value[:80]}' is not a web address")
+            raise Problem("Website '%(value)s' is not a web address", value=value[:80])
         value = "https://" + value
     if len(value) > 300:
-        raise ValueError(f"is {len(value)} characters long; at most 300 fit")
+        raise Problem(TOO_LONG, length=len(value), limit=300)
     return value
 
 
@@ -146,7 +150,7 @@ LANGUAGE_WORDS = {
 
 COMPANY_RULES: dict[str, Callable[[Any], Any]] = {
     "business_id": normalize_business_id,
-    "name": _required(_limited(300), "Company name"),
+    "name": _required(_limited(300), N_("Company name")),
     "other_names": _names,
     "company_form": _repeated(_limited(100)),
     "industry_code": _repeated(_or_empty(normalize_industry_code)),
@@ -157,7 +161,7 @@ COMPANY_RULES: dict[str, Callable[[Any], Any]] = {
     "city": _repeated(_limited(100)),
     "municipality_code": _repeated(_municipality_code),
     "country": _repeated(_country),
-    "status": _repeated(_one_of(COMPANY_STATUS_WORDS, "Status")),
+    "status": _repeated(_one_of(COMPANY_STATUS_WORDS, N_("Status"))),
     "responsible_advisor": _repeated(_or_empty(normalize_email)),
 }
 
@@ -167,12 +171,12 @@ CONTACT_RULES: dict[str, Callable[[Any], Any]] = {
     "email": normalize_email,
     "phone": _or_empty(normalize_phone),
     "title": _repeated(_limited(200)),
-    "language": _repeated(_one_of(LANGUAGE_WORDS, "Language")),
+    "language": _repeated(_one_of(LANGUAGE_WORDS, N_("Language"))),
 }
 
 INTERACTION_RULES: dict[str, Callable[[Any], Any]] = {
-    "date": _repeated(_required(parse_date, "Date")),
-    "kind": _repeated(_required(parse_kind, "Kind")),
+    "date": _repeated(_required(parse_date, N_("Date"))),
+    "kind": _repeated(_required(parse_kind, N_("Kind"))),
     "subject": _limited(300),
     "notes": _limited(20_000),
     "follow_up_date": _repeated(parse_date),
@@ -182,9 +186,9 @@ INTERACTION_RULES: dict[str, Callable[[Any], Any]] = {
 
 
 LABELS = {
-    "name": "Company name", "other_names": "Other name", "company_form": "Company form", "size_class": "Size class",
-    "website": "Website", "street": "Street address", "city": "City", "first_name": "First name",
-    "last_name": "Last name", "title": "Title", "subject": "Subject", "notes": "Notes",
+    "name": N_("Company name"), "other_names": N_("Other name"), "company_form": N_("Company form"), "size_class": N_("Size class"),
+    "website": N_("Website"), "street": N_("Street address"), "city": N_("City"), "first_name": N_("First name"),
+    "last_name": N_("Last name"), "title": N_("Title"), "subject": N_("Subject"), "notes": N_("Notes"),
 }
 
 
@@ -197,10 +201,10 @@ def _apply(rules: Mapping[str, Callable[[Any], Any]], raw: Mapping[str, Any]) ->
         try:
             clean[field] = rule(raw[field])
         except ValueError as error:
-            message = str(error)
-            if message.startswith("is "):  # a length message from text(): say which field
-                message = f"{LABELS.get(field, field)} {message}"
-            errors[field] = message
+            text_of_error = str(error)
+            if getattr(text_of_error, "template", None) == TOO_LONG:  # from text(): say which field
+                text_of_error = rule_message(FIELD_TOO_LONG, field=LABELS.get(field, field), **text_of_error.params)
+            errors[field] = text_of_error
     return clean, errors
 
 
@@ -213,7 +217,7 @@ def clean_company(raw: Mapping[str, Any], *, creating: bool) -> tuple[dict, Erro
     """Company fields; postal code is checked against the country; name_key and defaults follow."""
     clean, errors = _apply(COMPANY_RULES, raw)
     if creating and "name" not in raw:
-        errors["name"] = "Company name is required"
+        errors["name"] = rule_message("%(what)s is required", what=LABELS["name"])
     if "postal_code" in raw:
         try:
             clean["postal_code"] = _postal_code(raw["postal_code"], clean.get("country", "FI"))
@@ -241,13 +245,13 @@ def clean_contact(raw: Mapping[str, Any], *, creating: bool) -> tuple[dict, Erro
     if "language" in clean and clean["language"] is None:
         clean["language"] = "fi"
     if creating and not (clean.get("first_name") or clean.get("last_name")) and "last_name" not in errors:
-        errors["last_name"] = "A contact needs a name"
+        errors["last_name"] = rule_message("A contact needs a name")
     return clean, errors
 
 
 def clean_interaction(raw: Mapping[str, Any], *, creating: bool) -> tuple[dict, Errors]:
     clean, errors = _apply(INTERACTION_RULES, raw)
-    for field, what in (("date", "Date"), ("kind", "Kind")):
+    for field, what in (("date", N_("Date")), ("kind", N_("Kind"))):
         if creating and field not in raw:
-            errors[field] = f"{what} is required"
+            errors[field] = rule_message("%(what)s is required", what=what)
     return clean, errors

@@ -6,6 +6,8 @@ import math
 import re
 import unicodedata
 
+from crm.domain.problems import Problem
+
 # Check digit weights 7, 9, 10, 5, 8, 4, 2 (sum 45), applied in business_id_check_digit.
 _BODY = re.compile(r"[0-9]{7}")
 _CANONICAL = re.compile(r"([0-9]{7})-([0-9])")
@@ -61,16 +63,16 @@ def normalize_business_id(raw: str | int | float | None) -> str | None:
     elif match := _DIGITS.fullmatch(text):
         body, check = match[1][:-1], match[1][-1]
     else:
-        raise ValueError(f"'{shown[:40]}' is not a Business ID (use the form 1234567-8)")
+        raise Problem("'%(value)s' is not a Business ID (use the form 1234567-8)", value=shown[:40])
     if len(body) > 7:
-        raise ValueError(f"'{shown[:40]}' is not a Business ID: it has too many digits")
+        raise Problem("'%(value)s' is not a Business ID: it has too many digits", value=shown[:40])
     if len(body) + 1 < 6:
-        raise ValueError(f"'{shown[:40]}' is not a Business ID: it has too few digits")
+        raise Problem("'%(value)s' is not a Business ID: it has too few digits", value=shown[:40])
     body = body.zfill(7)
     expected = business_id_check_digit(body)
     if expected is None:
-        raise ValueError(f"Business ID '{shown}': no valid Business ID has this number")
+        raise Problem("Business ID '%(value)s': no valid Business ID has this number", value=shown)
     if expected != int(check):
-        raise ValueError(f"Business ID '{shown}': wrong check digit")
+        raise Problem("Business ID '%(value)s': wrong check digit", value=shown)
     return f"{body}-{check}"
 

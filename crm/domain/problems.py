@@ -1,0 +1,40 @@
+"""How a rule refuses a value: an English message with named values, so the web can show it in the
+user's language (the template is gettext source text), while the CLI and error files show it as written.
+
+A Message is a str (its English text) that also keeps its template and values; Problem is the
+ValueError a rule raises, whose str() is that Message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def N_(text: str) -> str:
+    """Marks a label for translation where it is shown (Babel extracts N_, rule_message and Problem)."""
+    return text
+
+
+class Message(str):
+    template: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, params: dict[str, Any]) -> Message:
+        instance = super().__new__(cls, template % params if params else template)
+        instance.template, instance.params = template, params
+        return instance
+
+
+def rule_message(template: str, **params: Any) -> Message:
+    return Message(template, params)
+
+
+class Problem(ValueError):
+    """A value a rule refuses."""
+
+    def __init__(self, template: str, **params: Any):
+        self.message = Message(template, params)
+        super().__init__(self.message)
+
+    def __str__(self) -> Message:
+        return self.message
