@@ -126,6 +126,7 @@ def template_message(context, value):
         return value
     language = _language(context)
     catalog = translations(language)
-    params = {name: catalog.gettext(item) if name in ("what", "field") and isinstance(item, str) else item
+    params = {name: template_message(context, item) if isinstance(item, Message)
+              else catalog.gettext(item) if name in ("what", "field") and isinstance(item, str) else item
               for name, item in value.params.items()}
     return catalog.gettext(value.template) % params if params else catalog.gettext(value.template)

@@ -430,3 +430,20 @@ async def test_field_errors_come_in_the_users_language():
         token = await login(c, "sv@espoo.example")
         swedish = (await c.post("/companies", data={**data, "_csrf_token": token})).text
         assert "FO-nummer &#39;1234567-2&#39;: fel kontrollsiffra" in swedish
+
+
+async def test_service_errors_come_in_the_users_language_too():
+    from crm.services.users import create_user
+
+    await create_user(email="fi@espoo.example", role="advisor", department="BIZ", password=PASSWORD, language="fi")
+    await create_company({"name": "Nokia Oyj", "business_id": "0112038-9"})
+    company_id = await create_company({"name": "Kuplatech Oy"})
+    async with client() as c:
+        token = await login(c, "fi@espoo.example")
+        duplicate = (await c.post("/companies", data={"name": "X", "business_id": "01120389",
+                                                      "_csrf_token": token})).text
+        assert "Y-tunnus 0112038-9 kuuluu jo yritykselle Nokia Oyj" in duplicate
+        role = (await c.post("/contacts", data={"last_name": "Virtanen", "company_id": str(company_id),
+                                                "start_date": "2.2.2026", "end_date": "1.1.2026",
+                                                "_csrf_token": token})).text
+        assert "Rooli 1: rooli päättyy ennen kuin se alkaa" in role

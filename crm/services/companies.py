@@ -8,6 +8,7 @@ from typing import Any, Mapping
 from crm import db
 from crm.domain.names import name_key, search_text
 from crm.domain.postal import normalize_postal_code
+from crm.domain.problems import rule_message
 from crm.domain.records import clean_company, with_new_company_defaults
 from crm.errors import Invalid, NotFound
 from crm.services import audit
@@ -35,7 +36,8 @@ async def _check_unique(clean: Mapping[str, Any], company_id: int | None = None)
     other = await query.first()
     if other:
         raise Invalid(
-            {"business_id": f"Business ID {clean['business_id']} already belongs to {other['name']}"}
+            {"business_id": rule_message("Business ID %(value)s already belongs to %(company)s",
+                                         value=clean["business_id"], company=other["name"])}
         )
 
 
@@ -80,7 +82,8 @@ async def create_company(data: Mapping[str, Any], *, actor_id: int | None = None
             await row.save()
         except Exception as error:  # a concurrent writer took the Business ID first
             if db.is_unique_violation(error):
-                raise Invalid({"business_id": f"Business ID {clean['business_id']} already exists"}) from None
+                raise Invalid({"business_id": rule_message("Business ID %(value)s already exists",
+                                                            value=clean["business_id"])}) from None
             raise
         await _set_programmes(row.id, programme_ids or [])
         changes = audit.diff({}, {**_audited(clean), "programmes": sorted(programme_ids or [])})

@@ -8,6 +8,7 @@ from typing import Any, Mapping, Sequence
 from crm import db
 from crm.domain.dates import parse_date
 from crm.domain.names import person_key
+from crm.domain.problems import Problem, rule_message
 from crm.domain.records import clean_contact, text
 from crm.errors import Invalid, NotFound
 from crm.services import audit
@@ -23,7 +24,7 @@ def _clean_roles(roles: Sequence[Mapping[str, Any]]) -> tuple[list[dict], dict[s
         try:
             start, end = parse_date(role.get("start_date")), parse_date(role.get("end_date"))
             if start and end and end < start:
-                raise ValueError("the role ends before it starts")
+                raise Problem("the role ends before it starts")
             clean.append(
                 {
                     "company": int(role["company_id"]),
@@ -33,7 +34,7 @@ def _clean_roles(roles: Sequence[Mapping[str, Any]]) -> tuple[list[dict], dict[s
                 }
             )
         except (ValueError, KeyError, TypeError) as error:
-            errors[f"roles.{number}"] = f"Role {number}: {error}"
+            errors[f"roles.{number}"] = rule_message("Role %(number)s: %(problem)s", number=number, problem=str(error))
     return clean, errors
 
 
@@ -44,7 +45,7 @@ async def _check_unique_email(email: str | None, contact_id: int | None = None) 
     if contact_id is not None:
         query = query.where(Contact.id != contact_id)
     if await query.first():
-        raise Invalid({"email": f"Another contact already has the e-mail address {email}"})
+        raise Invalid({"email": rule_message("Another contact already has the e-mail address %(value)s", value=email)})
 
 
 async def create_contact(
@@ -130,7 +131,7 @@ async def _check_companies(company_ids: Sequence[int]) -> None:
     rows = await Company.select(Company.id).where(Company.id.is_in(list(company_ids)))
     missing = sorted(set(company_ids) - {row["id"] for row in rows})
     if missing:
-        raise Invalid({"roles": f"Company #{missing[0]} does not exist"})
+        raise Invalid({"roles": rule_message("Company #%(id)s does not exist", id=missing[0])})
 
 
 def _describe(role: Mapping[str, Any]) -> dict:
@@ -210,7 +211,7 @@ async def end_role(contact_id: int, role_id: int, *, end_date: dt.date | None = 
         if role["end_date"] is not None:
             return  # it has ended already; its date stays
         if role["start_date"] and end_date < role["start_date"]:
-            raise Invalid({"end_date": "The role ends before it starts"})
+            raise Invalid({"end_date": rule_message("The role ends before it starts")})
         await CompanyContact.update({CompanyContact.end_date: end_date}).where(CompanyContact.id == role_id)
         await audit.record(action="end_role", entity=ENTITY, entity_id=contact_id, actor_id=actor_id,
                            changes={"roles": [_describe(role), _describe({**role, "end_date": end_date})]})
@@ -235,5 +236,6 @@ async def company_by_reference(reference: str) -> int:
     if len(rows) == 1:
         return rows[0]["id"]
     if len(rows) > 1:
-        raise Invalid({"company": f"Several companies are called '{reference}': give the Business ID"})
-    raise Invalid({"company": f"No company '{reference}' is in the record"})
+        raise Invalid({"company": rule_message("Several companies are called '%(value)s': give the Business ID",
+                                               value=reference)})
+    raise Invalid({"company": rule_message("No company '%(value)s' is in the record", value=reference)})

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from crm import db
+from crm.domain.problems import Problem, rule_message
 from crm.domain.records import text
 from crm.errors import Invalid, NotFound
 from crm.services import audit
@@ -47,7 +48,7 @@ def _clean_names(names: dict[str, Any], errors: dict[str, str]) -> dict[str, str
 def _clean_code(raw: Any) -> str:
     code = text(raw).upper()
     if not CODE_PATTERN.fullmatch(code):
-        raise ValueError("Code must be 2–20 letters A–Z, digits or underscores")
+        raise Problem("Code must be 2–20 letters A–Z, digits or underscores")
     return code
 
 
@@ -62,7 +63,7 @@ async def create_department(
     names = _clean_names({"name_fi": name_fi, "name_sv": name_sv, "name_en": name_en}, errors)
     if errors:
         raise Invalid(errors)
-    duplicate = Invalid({"code": f"A department with the code {clean_code} already exists"})
+    duplicate = Invalid({"code": rule_message("A department with the code %(value)s already exists", value=clean_code)})
     async with db.write_transaction():
         if await Department.exists().where(Department.code == clean_code):
             raise duplicate

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from crm.errors import NotFound
 from crm.services import audit
-from crm.tables import AuditEvent, CompanyContact, Contact, Interaction, InteractionContact
+from crm.tables import (
+    AuditEvent,
+    CompanyContact,
+    Contact,
+    Interaction,
+    InteractionContact,
+)
 
 
 async def contact_data(contact_id: int) -> dict:

@@ -6,11 +6,20 @@ import datetime as dt
 from typing import Any, Mapping, Sequence
 
 from crm import db
+from crm.domain.problems import rule_message
 from crm.domain.records import clean_interaction
 from crm.errors import Invalid, NotFound
 from crm.services import audit
 from crm.services.lookups import programme_ids_by_code
-from crm.tables import Company, Contact, Department, Interaction, InteractionContact, InteractionProgramme, User
+from crm.tables import (
+    Company,
+    Contact,
+    Department,
+    Interaction,
+    InteractionContact,
+    InteractionProgramme,
+    User,
+)
 
 ENTITY = "interaction"
 
@@ -18,20 +27,20 @@ ENTITY = "interaction"
 async def _check_references(company_id: Any, department_id: Any, advisor_id: Any, contact_ids: Sequence[int]) -> dict:
     errors: dict[str, str] = {}
     if not await Company.exists().where(Company.id == company_id):
-        errors["company"] = f"Company #{company_id} does not exist"
+        errors["company"] = rule_message("Company #%(id)s does not exist", id=company_id)
     if not await Department.exists().where(Department.id == department_id):
-        errors["department"] = f"Department #{department_id} does not exist"
+        errors["department"] = rule_message("Department #%(id)s does not exist", id=department_id)
     if advisor_id is not None:
         advisor = await User.select(User.department, User.active).where(User.id == advisor_id).first()
         if advisor is None or not advisor["active"]:
-            errors["advisor"] = f"User #{advisor_id} is not an active user"
+            errors["advisor"] = rule_message("User #%(id)s is not an active user", id=advisor_id)
         elif advisor["department"] != department_id:
-            errors["advisor"] = "The advisor must belong to the department that logs the interaction"
+            errors["advisor"] = rule_message("The advisor must belong to the department that logs the interaction")
     if contact_ids:
         rows = await Contact.select(Contact.id).where(Contact.id.is_in(list(contact_ids)))
         missing = sorted(set(contact_ids) - {row["id"] for row in rows})
         if missing:
-            errors["contacts"] = f"Contact #{missing[0]} does not exist"
+            errors["contacts"] = rule_message("Contact #%(id)s does not exist", id=missing[0])
     return errors
 
 

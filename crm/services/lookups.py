@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from crm.domain.problems import Problem
 from crm.tables import Department, Programme, User
 
 
@@ -24,19 +25,19 @@ async def programme_ids_by_code(raw: Any) -> list[int]:
     found = {row["code"]: row["id"] for row in rows}
     unknown = [code for code in codes if code.upper() not in found]
     if unknown:
-        raise ValueError(f"Unknown programme: {', '.join(unknown)}")
+        raise Problem("Unknown programme: %(value)s", value=", ".join(unknown))
     return sorted({found[code.upper()] for code in codes})
 
 
 async def advisor_id_by_email(email: str) -> int:
     row = await User.select(User.id).where(User.email == email.lower()).first()
     if row is None:
-        raise ValueError(f"No user has the e-mail address {email}")
+        raise Problem("No user has the e-mail address %(value)s", value=email)
     return row["id"]
 
 
 async def department_id_by_code(code: str) -> int:
     row = await Department.select(Department.id).where(Department.code == code.strip().upper()).first()
     if row is None:
-        raise ValueError(f"Unknown department '{code}'")
+        raise Problem("Unknown department '%(value)s'", value=code)
     return row["id"]

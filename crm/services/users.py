@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from crm import db
 from crm.domain.emails import normalize_email
+from crm.domain.problems import N_, rule_message
 from crm.domain.records import text
 from crm.errors import Invalid, NotFound
 from crm.services import audit, sessions
@@ -41,7 +42,7 @@ async def verify_password(password_hash: str, password: str) -> bool:
 
 async def _department_id(code: str, errors: dict[str, str]) -> int | None:
     if not code.strip():
-        errors["department"] = "Department is required"
+        errors["department"] = rule_message("%(what)s is required", what=N_("Department"))
         return None
     try:
         return await department_id_by_code(code)
@@ -67,7 +68,7 @@ async def create_user(
     try:
         clean_email = normalize_email(email)
         if not clean_email:
-            errors["email"] = "E-mail is required"
+            errors["email"] = rule_message("%(what)s is required", what=N_("E-mail"))
     except ValueError as error:
         errors["email"] = str(error)
     if role not in ROLES:
@@ -76,7 +77,7 @@ async def create_user(
         errors["language"] = f"Language must be one of {', '.join(LANGUAGES)}"
     department_id = await _department_id(department, errors)
     if password is not None and len(password) < min_password_length:
-        errors["password"] = f"Password must be at least {min_password_length} characters"
+        errors["password"] = rule_message("Password must be at least %(limit)s characters", limit=min_password_length)
     try:
         clean_name = text(name, 200)
     except ValueError as error:
@@ -85,7 +86,8 @@ async def create_user(
         raise Invalid(errors)
     password_hash = await hash_password(password) if password else ""
     async with db.write_transaction():
-        duplicate = Invalid({"email": f"A user with the e-mail address {clean_email} already exists"})
+        duplicate = Invalid({"email": rule_message("A user with the e-mail address %(value)s already exists",
+                                                   value=clean_email)})
         if await User.exists().where(User.email == clean_email):
             raise duplicate
         row = User(
@@ -170,7 +172,7 @@ async def update_user(
         if role not in ROLES:
             errors["role"] = f"Role must be one of {', '.join(ROLES)}"
         elif user_id == actor_id and role != User.Role.admin.value:
-            errors["role"] = "You cannot remove your own admin role"
+            errors["role"] = rule_message("You cannot remove your own admin role")
         else:
             values["role"] = role
     department_id = None
@@ -225,7 +227,7 @@ async def _set_active(user_id: int, active: bool, actor_id: int | None) -> None:
 async def deactivate_user(user_id: int, *, actor_id: int | None) -> None:
     """The user can no longer log in, and is logged out everywhere now."""
     if user_id == actor_id:
-        raise Invalid({"active": "You cannot deactivate your own account"})
+        raise Invalid({"active": rule_message("You cannot deactivate your own account")})
     await _set_active(user_id, False, actor_id)
 
 
@@ -237,7 +239,8 @@ async def reset_password(user_id: int, new_password: str, *, actor_id: int | Non
     """Set a new password chosen by an admin and log the user out everywhere. The audit event says
     that it happened, never what the password or its hash is."""
     if len(new_password) < ADMIN_PASSWORD_MIN_LENGTH:
-        raise Invalid({"password": f"Password must be at least {ADMIN_PASSWORD_MIN_LENGTH} characters"})
+        raise Invalid({"password": rule_message("Password must be at least %(limit)s characters",
+                                                limit=ADMIN_PASSWORD_MIN_LENGTH)})
     password_hash = await hash_password(new_password)
     async with db.write_transaction():
         if not await User.exists().where(User.id == user_id):
