@@ -11,20 +11,25 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from crm import db, i18n
-from crm.importing import jobs
-from crm.services import sessions
 from crm.domain.phones import format_phone
+from crm.importing import jobs
 from crm.paths import STATIC_DIR, TEMPLATES_DIR
+from crm.services import sessions
 from crm.settings import Settings
 from crm.web.admin import AdminController
 from crm.web.audit import AuditController
-from crm.web.auth import CSRF_COOKIE, PUBLIC_PATHS, AuthController, SessionAuthMiddleware
+from crm.web.auth import (
+    CSRF_COOKIE,
+    PUBLIC_PATHS,
+    AuthController,
+    SessionAuthMiddleware,
+)
 from crm.web.companies import CompanyController
 from crm.web.contacts import ContactController
 from crm.web.errors import EXCEPTION_HANDLERS
 from crm.web.health import HealthController
-from crm.web.imports import ImportController
 from crm.web.home import HomeController
+from crm.web.imports import ImportController
 from crm.web.interactions import InteractionController
 from crm.web.security import add_security_headers
 

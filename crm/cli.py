@@ -219,7 +219,6 @@ def import_revert(batch_id: int, as_json: bool) -> None:
 def export(kind: str, file_format: str, output: Path | None, include_confidential: bool) -> None:
     """Export what the database holds (CSV: UTF-8 with BOM, ';'-separated, for Finnish Excel)."""
     from crm.importing.export import export_file
-
     from crm.services import audit
 
     output = output or Path(f"{kind}.{file_format}")

@@ -9,7 +9,11 @@ import re
 import pytest
 
 from crm.services.lookups import department_id_by_code
-from crm.services.users import ADMIN_PASSWORD_MIN_LENGTH, MIN_PASSWORD_LENGTH, create_user
+from crm.services.users import (
+    ADMIN_PASSWORD_MIN_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    create_user,
+)
 from crm.tables import AuditEvent, Department, User, WebSession
 from tests.webutil import PASSWORD, client, csrf_from, login, make_user
 

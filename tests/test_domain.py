@@ -21,7 +21,11 @@ from crm.domain.kinds import KINDS, parse_kind
 from crm.domain.names import name_key, person_key, search_text
 from crm.domain.phones import format_phone, normalize_phone
 from crm.domain.postal import ESPOO_MUNICIPALITY_CODE, normalize_postal_code
-from crm.domain.ytunnus import business_id_check_digit, is_valid_business_id, normalize_business_id
+from crm.domain.ytunnus import (
+    business_id_check_digit,
+    is_valid_business_id,
+    normalize_business_id,
+)
 
 SHARED_DATA = Path(__file__).resolve().parent / "data"  # copies of shared/data reference files
 BLANKS = [None, "", "   ", "\t\n", float("nan")]
@@ -731,3 +735,13 @@ def test_section_of_tol2025_and_unknown_classification():
 def test_blank_industry_values_are_none(blank):
     assert normalize_industry_code(blank) is None
     assert normalize_classification(blank) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("01120389", "0112038-9"), ("FI 0112038 9", "0112038-9"), ("1120389", "0112038-9"),
+    ("nokia", None), ("123", None), ("1234567-2", None), ("Kupla 2", None), ("", None),
+])
+def test_business_id_in_search_text_never_raises(text, expected):
+    from crm.domain.ytunnus import business_id_in
+
+    assert business_id_in(text) == expected

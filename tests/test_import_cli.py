@@ -10,10 +10,17 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from test_import_support import (
+    SUMMARY_KEYS,
+    check,
+    crm,
+    one_json_object,
+    snapshot,
+    write,
+)
 
 from crm.importing.load import import_file
 from crm.tables import Company, ImportBatch, ImportRowError
-from test_import_support import SUMMARY_KEYS, check, crm, one_json_object, snapshot, write
 
 DATA = Path(__file__).resolve().parent / "data" / "import"
 

@@ -12,11 +12,11 @@ import zipfile
 
 import pytest
 from openpyxl import Workbook
+from test_import_support import check, companies, row_errors, snapshot, write
 
 from crm.importing.load import ImportRefused, import_file
 from crm.importing.read import estimate_rows, open_source
 from crm.tables import Company, ImportBatch, Interaction
-from test_import_support import check, companies, row_errors, snapshot, write
 
 pytestmark = pytest.mark.usefixtures("db")
 

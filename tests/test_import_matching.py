@@ -11,6 +11,7 @@ import datetime as dt
 
 import pytest
 from openpyxl import Workbook
+from test_import_support import check, companies, row_errors, snapshot, write
 
 from crm.importing import load
 from crm.importing.load import ImportRefused, import_file
@@ -27,7 +28,6 @@ from crm.tables import (
     Interaction,
     InteractionContact,
 )
-from test_import_support import check, companies, row_errors, snapshot, write
 
 pytestmark = pytest.mark.usefixtures("db")
 

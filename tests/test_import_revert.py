@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from test_import_support import check, companies, snapshot, write
 
 from crm.errors import Conflict, NotFound
 from crm.importing import load
@@ -10,8 +11,14 @@ from crm.importing.batches import revert_batch
 from crm.importing.load import import_file
 from crm.services.companies import update_company
 from crm.services.programmes import upsert_programme
-from crm.tables import Company, CompanyContact, CompanyProgramme, Contact, ImportBatch, Interaction
-from test_import_support import check, companies, snapshot, write
+from crm.tables import (
+    Company,
+    CompanyContact,
+    CompanyProgramme,
+    Contact,
+    ImportBatch,
+    Interaction,
+)
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -155,3 +162,16 @@ async def test_revert_of_contacts_and_interactions(tmp_path):
     contact = await Contact.select().first()
     assert (contact["email"], contact["title"]) == ("aino@nokia.example", "CEO")
     assert await Contact.count() == 1 and await CompanyContact.count() == 1 and await Interaction.count() == 0
+
+
+async def test_revert_reads_prior_values_page_by_page(two_batches, monkeypatch):
+    """A batch that updated more records than one page holds is restored whole (pages of 2 here)."""
+    from crm.importing import batches
+
+    monkeypatch.setattr(batches, "RESTORE_PAGE", 2)
+    first, second, before = two_batches
+    summary = await revert_batch(second.batch_id)
+    assert (summary.removed, summary.restored, summary.left_alone) == (2, 3, [])
+    after = await companies()
+    for name, row in after.items():
+        assert fields(row) == fields(before[name]), name

@@ -39,6 +39,17 @@ def is_valid_business_id(value: str) -> bool:
     return bool(match) and business_id_check_digit(match[1]) == int(match[2])
 
 
+def business_id_in(text: str) -> str | None:
+    """The Business ID a search box or reference holds in any written form, else None (no error):
+    'nokia' and '123' are not Business IDs, '01120389' is."""
+    if not any(char.isdigit() for char in text):
+        return None
+    try:
+        return normalize_business_id(text)
+    except ValueError:
+        return None
+
+
 def normalize_business_id(raw: str | int | float | None) -> str | None:
     """Canonical `NNNNNNN-C` from the forms people and Excel write; None for a blank value.
 

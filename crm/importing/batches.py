@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from crm import db
 from crm.errors import Conflict, NotFound
 from crm.services import audit
+from crm.services.paging import Page, fetch_page
 from crm.tables import (
     Company,
     CompanyContact,
@@ -28,6 +29,7 @@ from crm.tables import (
 )
 
 TABLES = {"company": Company, "contact": Contact, "interaction": Interaction}
+RESTORE_PAGE = 1000
 PROGRAMME_LINKS = {"company": (CompanyProgramme, CompanyProgramme.company),
                    "interaction": (InteractionProgramme, InteractionProgramme.interaction)}
 
@@ -68,36 +70,53 @@ async def revert_batch(batch_id: int, *, actor_id: int | None = None) -> RevertS
 
 
 async def _restore_updated(batch_id: int, finished: dt.datetime, summary: RevertSummary) -> None:
-    changes = await ImportChange.select().where(ImportChange.import_batch == batch_id).output(load_json=True)
-    users = {row["id"] for row in await User.select(User.id)} if changes else set()
-    for change in changes:
-        table = TABLES[change["entity"]]
-        current = await table.select().where(table.id == change["entity_id"]).first()
-        if current is None:
-            summary.left_alone.append(f"{change['entity']} #{change['entity_id']} was deleted since the import")
-            continue
-        if current["updated_at"] > finished:
-            summary.left_alone.append(f"{change['entity']} #{change['entity_id']} was edited since the import")
-            continue
-        old = dict(change["old_values"])
-        programmes = old.pop("programmes", None)
-        for column in ("date", "follow_up_date"):
-            if old.get(column):
-                old[column] = dt.date.fromisoformat(old[column])
-        # The record as it was, down to when it was last written: reverting an earlier batch after
-        # this one must not take the restore for an edit made since that batch.
-        old["updated_at"] = (dt.datetime.fromisoformat(old["updated_at"]) if old.get("updated_at")
-                             else dt.datetime.now(dt.timezone.utc))
-        if old.get("updated_by") not in users:  # that user has been deleted since
-            old["updated_by"] = None
-        await table.update(old).where(table.id == change["entity_id"])
-        if programmes is not None:
-            link_table, owner = PROGRAMME_LINKS[change["entity"]]
-            await link_table.delete().where(owner == change["entity_id"])
-            if programmes:
-                await link_table.insert(*(link_table(**{owner._meta.name: change["entity_id"], "programme": p})
-                                          for p in programmes))
-        summary.restored += 1
+    users = {row["id"] for row in await User.select(User.id)}
+    after = 0
+    while True:  # a page of prior values at a time, with the records they belong to in one read each
+        changes = await ImportChange.select().where(
+            (ImportChange.import_batch == batch_id) & (ImportChange.id > after)
+        ).order_by(ImportChange.id).limit(RESTORE_PAGE).output(load_json=True)
+        if not changes:
+            return
+        after = changes[-1]["id"]
+        current: dict[tuple[str, int], dict] = {}
+        for entity, table in TABLES.items():
+            ids = [change["entity_id"] for change in changes if change["entity"] == entity]
+            if ids:
+                rows = await table.select(table.id, table.updated_at).where(table.id.is_in(ids))
+                current.update({(entity, row["id"]): row for row in rows})
+        for change in changes:
+            await _restore(change, current.get((change["entity"], change["entity_id"])), finished, users, summary)
+
+
+async def _restore(change: dict, current: dict | None, finished: dt.datetime, users: set[int],
+                   summary: RevertSummary) -> None:
+    table = TABLES[change["entity"]]
+    if current is None:
+        summary.left_alone.append(f"{change['entity']} #{change['entity_id']} was deleted since the import")
+        return
+    if current["updated_at"] > finished:
+        summary.left_alone.append(f"{change['entity']} #{change['entity_id']} was edited since the import")
+        return
+    old = dict(change["old_values"])
+    programmes = old.pop("programmes", None)
+    for column in ("date", "follow_up_date"):
+        if old.get(column):
+            old[column] = dt.date.fromisoformat(old[column])
+    # The record as it was, down to when it was last written: reverting an earlier batch after
+    # this one must not take the restore for an edit made since that batch.
+    old["updated_at"] = (dt.datetime.fromisoformat(old["updated_at"]) if old.get("updated_at")
+                         else dt.datetime.now(dt.timezone.utc))
+    if old.get("updated_by") not in users:  # that user has been deleted since
+        old["updated_by"] = None
+    await table.update(old).where(table.id == change["entity_id"])
+    if programmes is not None:
+        link_table, owner = PROGRAMME_LINKS[change["entity"]]
+        await link_table.delete().where(owner == change["entity_id"])
+        if programmes:
+            await link_table.insert(*(link_table(**{owner._meta.name: change["entity_id"], "programme": p})
+                                      for p in programmes))
+    summary.restored += 1
 
 
 async def _remove_created(batch_id: int, finished: dt.datetime, summary: RevertSummary) -> None:
@@ -160,12 +179,10 @@ async def row_errors(batch_id: int, limit: int | None = None) -> list[dict]:
     return await (query.limit(limit) if limit else query)
 
 
-async def history(page: int = 1, per_page: int = 25):
-    from crm.services.reads import Page
-
-    rows = await ImportBatch.select(
+async def history(page: int = 1, per_page: int = 25) -> Page:
+    query = ImportBatch.select(
         ImportBatch.id, ImportBatch.kind, ImportBatch.file_name, ImportBatch.status, ImportBatch.started_at,
         ImportBatch.rows, ImportBatch.created, ImportBatch.updated, ImportBatch.unchanged,
         ImportBatch.duplicates_in_file, ImportBatch.errors, ImportBatch.user.email, ImportBatch.department.code,
-    ).order_by(ImportBatch.id, ascending=False).limit(per_page + 1).offset((max(page, 1) - 1) * per_page)
-    return Page(rows=rows[:per_page], page=max(page, 1), has_next=len(rows) > per_page)
+    ).order_by(ImportBatch.id, ascending=False)
+    return await fetch_page(query, page, per_page)

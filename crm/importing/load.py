@@ -23,7 +23,12 @@ from crm import db, search
 from crm.domain.names import fold, name_key, search_text
 from crm.domain.records import with_new_company_defaults
 from crm.importing.export import safe_cell
-from crm.importing.mapping import MappingError, check_mapping, header_key, propose_mapping
+from crm.importing.mapping import (
+    MappingError,
+    check_mapping,
+    header_key,
+    propose_mapping,
+)
 from crm.importing.normalize import RowError, mapped, normalize_row
 from crm.importing.read import Unreadable, open_source
 from crm.services import audit

@@ -14,9 +14,22 @@ from typing import Any, AsyncIterator
 
 from crm import db
 from crm.errors import Invalid, NotFound
-from crm.importing.mapping import FIELDS, KINDS, MappingError, check_mapping, header_key, propose_mapping
+from crm.importing.mapping import (
+    FIELDS,
+    KINDS,
+    MappingError,
+    check_mapping,
+    header_key,
+    propose_mapping,
+)
 from crm.importing.normalize import RowError, mapped, normalize_row
-from crm.importing.read import CSV_SUFFIXES, XLSX_SUFFIXES, Unreadable, estimate_rows, open_source
+from crm.importing.read import (
+    CSV_SUFFIXES,
+    XLSX_SUFFIXES,
+    Unreadable,
+    estimate_rows,
+    open_source,
+)
 from crm.services import audit
 from crm.services.lookups import department_id_by_code
 from crm.tables import ImportUpload, MappingProfile

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Mapping
 
+from crm.services.paging import Page, fetch_page
 from crm.tables import AuditEvent, User
 
 
@@ -70,8 +71,8 @@ async def search(
     date_to: dt.date | None = None,
     page: int = 1,
     per_page: int = 50,
-) -> tuple[list[dict], bool]:
-    """Audit events, newest first, and whether there are more."""
+) -> Page:
+    """Audit events, newest first."""
     query = AuditEvent.select().output(load_json=True)
     if actor:
         query = query.where(AuditEvent.actor == actor.strip().lower())
@@ -84,9 +85,7 @@ async def search(
     if date_to and date_to < dt.date.max:
         query = query.where(AuditEvent.at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(),
                                                                 tzinfo=dt.timezone.utc))
-    rows = await query.order_by(AuditEvent.id, ascending=False).limit(per_page + 1).offset(
-        (max(page, 1) - 1) * per_page)
-    return rows[:per_page], len(rows) > per_page
+    return await fetch_page(query.order_by(AuditEvent.id, ascending=False), page, per_page)
 
 
 async def history(entity: str, entity_id: int) -> list[dict]:

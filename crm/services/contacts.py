@@ -7,9 +7,10 @@ from typing import Any, Mapping, Sequence
 
 from crm import db
 from crm.domain.dates import parse_date
-from crm.domain.names import person_key
+from crm.domain.names import name_key, person_key
 from crm.domain.problems import Problem, rule_message
 from crm.domain.records import clean_contact, text
+from crm.domain.ytunnus import business_id_in
 from crm.errors import Invalid, NotFound
 from crm.services import audit
 from crm.tables import Company, CompanyContact, Contact, InteractionContact
@@ -71,8 +72,8 @@ async def create_contact(
             updated_by=actor_id,
         )
         await row.save()
-        for role in clean_roles:
-            await CompanyContact.insert(CompanyContact(contact=row.id, **role))
+        if clean_roles:
+            await CompanyContact.insert(*(CompanyContact(contact=row.id, **role) for role in clean_roles))
         changes = audit.diff({}, {**clean, "roles": [_describe(role) for role in clean_roles]})
         await audit.record(action="create", entity=ENTITY, entity_id=row.id, actor_id=actor_id, changes=changes)
     return row.id
@@ -219,14 +220,8 @@ async def end_role(contact_id: int, role_id: int, *, end_date: dt.date | None = 
 
 async def company_by_reference(reference: str) -> int:
     """A company by its Business ID in any written form, or by a name only one company has."""
-    from crm.domain.names import name_key
-    from crm.domain.ytunnus import normalize_business_id
-
     reference = text(reference, 300)
-    try:
-        business_id = normalize_business_id(reference) if any(c.isdigit() for c in reference) else None
-    except ValueError:
-        business_id = None
+    business_id = business_id_in(reference)
     if business_id:
         row = await Company.select(Company.id).where(Company.business_id == business_id).first()
         if row:

@@ -78,10 +78,12 @@ async def create_interaction(
             updated_by=actor_id,
         )
         await row.save()
-        for contact_id in sorted(set(contact_ids)):
-            await InteractionContact.insert(InteractionContact(interaction=row.id, contact=contact_id))
-        for programme_id in programme_ids:
-            await InteractionProgramme.insert(InteractionProgramme(interaction=row.id, programme=programme_id))
+        if contact_ids:
+            await InteractionContact.insert(*(InteractionContact(interaction=row.id, contact=contact_id)
+                                              for contact_id in sorted(set(contact_ids))))
+        if programme_ids:
+            await InteractionProgramme.insert(*(InteractionProgramme(interaction=row.id, programme=programme_id)
+                                                for programme_id in programme_ids))
         changes = audit.diff(
             {},
             {

@@ -14,8 +14,9 @@ from piccolo.query.functions.aggregate import Count, Max
 from crm import search
 from crm.domain.access import SEES_ALL_CONFIDENTIAL, can_read_confidential
 from crm.domain.industry import tol2008_divisions
-from crm.domain.ytunnus import normalize_business_id
+from crm.domain.ytunnus import business_id_in
 from crm.errors import NotFound
+from crm.services.paging import Page, fetch_page
 from crm.services.sessions import CurrentUser
 from crm.tables import (
     Company,
@@ -32,26 +33,6 @@ from crm.tables import (
 
 PER_PAGE = 25
 TOL2008_DIVISIONS = {letter: tol2008_divisions(letter) for letter in "ABCDEFGHIJKLMNOPQRSTU"}
-
-
-@dataclass
-class Page:
-    rows: list[dict]
-    page: int
-    has_next: bool
-
-
-def _page(rows: list[dict], page: int, per_page: int) -> Page:
-    return Page(rows=rows[:per_page], page=page, has_next=len(rows) > per_page)
-
-
-def _business_id(query: str) -> str | None:
-    if not any(char.isdigit() for char in query):
-        return None
-    try:
-        return normalize_business_id(query)
-    except ValueError:
-        return None
 
 
 async def search_companies(
@@ -71,7 +52,7 @@ async def search_companies(
         Company.industry_code, Company.responsible_advisor.name,
     )
     query = (query or "").strip()[:200]
-    business_id = _business_id(query)
+    business_id = business_id_in(query)
     if business_id:
         select = select.where(Company.business_id == business_id)
     elif clause := search.match_clause(query):
@@ -90,10 +71,7 @@ async def search_companies(
         select = select.where(Company.postal_code == postal_code)
     if advisor_id:
         select = select.where(Company.responsible_advisor == advisor_id)
-    page = max(page, 1)
-    rows = await select.order_by(Company.name_key).order_by(Company.id).limit(per_page + 1).offset(
-        (page - 1) * per_page)
-    return _page(rows, page, per_page)
+    return await fetch_page(select.order_by(Company.name_key).order_by(Company.id), page, per_page)
 
 
 async def company_card(company_id: int) -> dict:
@@ -145,6 +123,10 @@ def _interaction_columns():
     )
 
 
+def _newest_first(select):
+    return select.order_by(Interaction.date, ascending=False).order_by(Interaction.id, ascending=False)
+
+
 def mask(rows: list[dict], user: CurrentUser) -> list[dict]:
     """Others see that a confidential interaction exists (date, department), not what it says."""
     for row in rows:
@@ -188,10 +170,7 @@ async def timeline(company_id: int, user: CurrentUser, filters: TimelineFilters,
         # filtering by what masking hides would tell it: hidden rows never match those filters
         select = select.where((Interaction.confidential == False)  # noqa: E712
                               | (Interaction.department == user.department_id))
-    page = max(page, 1)
-    rows = await select.order_by(Interaction.date, ascending=False).order_by(
-        Interaction.id, ascending=False).limit(per_page + 1).offset((page - 1) * per_page)
-    result = _page(rows, page, per_page)
+    result = await fetch_page(_newest_first(select), page, per_page)
     await _attach_contacts_and_programmes(result.rows)
     mask(result.rows, user)
     return result
@@ -250,10 +229,8 @@ async def contact_page(contact_id: int, user: CurrentUser, page: int = 1) -> dic
     ).where(CompanyContact.contact == contact_id).order_by(CompanyContact.start_date, ascending=False)
     select = Interaction.select(*_interaction_columns()).where(
         WhereRaw("interaction.id IN (SELECT interaction FROM interaction_contact WHERE contact = {})", contact_id))
-    page = max(page, 1)
-    rows = await select.order_by(Interaction.date, ascending=False).order_by(
-        Interaction.id, ascending=False).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
-    contact["interactions"] = _page(mask(rows, user), page, PER_PAGE)
+    contact["interactions"] = await fetch_page(_newest_first(select), page, PER_PAGE)
+    mask(contact["interactions"].rows, user)
     return contact
 
 

@@ -15,7 +15,7 @@ from crm.domain.records import text
 from crm.errors import Invalid, NotFound
 from crm.services import audit, sessions
 from crm.services.lookups import department_id_by_code
-from crm.services.reads import Page
+from crm.services.paging import Page, fetch_page
 from crm.tables import User
 
 ENTITY = "user"
@@ -141,9 +141,7 @@ async def list_users(*, role: str = "", department: str = "", active: bool | Non
         query = query.where(User.department.code == department.strip().upper())
     if active is not None:
         query = query.where(User.active == active)
-    page = max(page, 1)
-    rows = await query.order_by(User.email).limit(per_page + 1).offset((page - 1) * per_page)
-    return Page(rows=rows[:per_page], page=page, has_next=len(rows) > per_page)
+    return await fetch_page(query.order_by(User.email), page, per_page)
 
 
 async def get_user(user_id: int) -> dict:

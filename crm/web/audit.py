@@ -6,22 +6,14 @@ from litestar import Controller, Request, get
 from litestar.params import FromPath
 from litestar.response import Template
 
-from crm.domain.dates import parse_date
 from crm.services import audit, reads
 from crm.web.auth import requires_role
-from crm.web.render import int_or_none, page
+from crm.web.render import date_or_none, int_or_none, page
 
 ACTIONS = ("create", "update", "view", "export", "import", "upload", "revert", "erase", "login", "login_failed",
            "add_role", "end_role", "reset_password", "save_profile")
 ENTITIES = ("company", "contact", "interaction", "user", "import_batch", "import_upload", "mapping_profile",
             "programme", "department", "companies", "contacts", "interactions")
-
-
-def _date(value: str | None):
-    try:
-        return parse_date(value)
-    except ValueError:
-        return None
 
 
 class AuditController(Controller):
@@ -44,9 +36,9 @@ class AuditController(Controller):
         filters = {"actor": params.get("actor", ""), "entity": params.get("entity", ""),
                    "action": params.get("action", ""), "from": params.get("from", ""), "to": params.get("to", "")}
         number = int_or_none(params.get("page")) or 1
-        events, has_next = await audit.search(
+        results = await audit.search(
             actor=filters["actor"], entity=filters["entity"] if filters["entity"] in ENTITIES else "",
             action=filters["action"] if filters["action"] in ACTIONS else "",
-            date_from=_date(filters["from"]), date_to=_date(filters["to"]), page=number)
-        return page("admin/audit.html", events=events, filters=filters, actions=ACTIONS, entities=ENTITIES,
-                    results=reads.Page(rows=events, page=number, has_next=has_next))
+            date_from=date_or_none(filters["from"]), date_to=date_or_none(filters["to"]), page=number)
+        return page("admin/audit.html", events=results.rows, filters=filters, actions=ACTIONS, entities=ENTITIES,
+                    results=results)

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Response, Template
 
-from crm.domain.dates import parse_date
 from crm.errors import Invalid
 from crm.importing.export import csv_bytes
 from crm.services import audit, companies, reads
 from crm.web.auth import requires_role
-from crm.web.render import as_list, download, form_data, int_or_none, page, page_or_partial, see_other
+from crm.web.render import (
+    as_list,
+    date_or_none,
+    download,
+    form_data,
+    int_or_none,
+    page,
+    page_or_partial,
+    see_other,
+)
 
 COMPANY_FORM_FIELDS = (
     "name", "business_id", "other_names", "company_form", "industry_code", "industry_classification",
@@ -24,18 +31,12 @@ COMPANY_FORM_FIELDS = (
 
 
 def _timeline_filters(params: dict[str, Any]) -> reads.TimelineFilters:
-    def date(name: str) -> dt.date | None:
-        try:
-            return parse_date(params.get(name))
-        except ValueError:
-            return None
-
     return reads.TimelineFilters(
         department_id=int_or_none(params.get("department")),
         kind=params.get("kind") or None,
         programme_id=int_or_none(params.get("programme")),
-        date_from=date("from"),
-        date_to=date("to"),
+        date_from=date_or_none(params.get("from")),
+        date_to=date_or_none(params.get("to")),
     )
 
 

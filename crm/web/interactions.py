@@ -9,6 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Response, Template
 
+from crm.domain.access import can_close_follow_up
 from crm.errors import Forbidden, Invalid
 from crm.services import interactions, reads
 from crm.web.render import as_list, form_data, int_or_none, is_htmx, page, see_other
@@ -64,8 +65,7 @@ class InteractionController(Controller):
         row = await reads.interaction_for_user(interaction_id, user)
         if row["hidden"]:
             raise Invalid({"interaction": "This interaction is confidential"})
-        if not (row["advisor"] == user.id or row["department"] == user.department_id
-                or user.role in ("manager", "admin")):
+        if not can_close_follow_up(user.role, user.id, user.department_id, row["advisor"], row["department"]):
             raise Forbidden("Only the advisor, their department, managers and admins close this follow-up")
         await interactions.update_interaction(interaction_id, {"follow_up_done": True}, actor_id=request.user.id)
         if is_htmx(request):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from litestar import Request
 from litestar.response import Redirect, Response, Template
+
+from crm.domain.dates import parse_date
 
 
 def is_htmx(request: Request) -> bool:
@@ -55,6 +58,14 @@ async def form_data(request: Request) -> dict[str, Any]:
         else:
             data[key] = value
     return data
+
+
+def date_or_none(value: Any) -> dt.date | None:
+    """A date from a filter field; an unreadable one filters nothing."""
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
 
 
 def as_list(value: Any) -> list:
