@@ -107,7 +107,7 @@ async def test_round_trip_mapping_profile_preview_run_errors_revert():
         finished = await c.get(f"/imports/uploads/{upload_id}/status", headers={"HX-Request": "true"})
         assert finished.headers["hx-redirect"] == f"/imports/{done['batch']}"
         result = await c.get(f"/imports/{done['batch']}")
-        assert "committed" in result.text and "wrong check digit" in result.text
+        assert 'status-committed">imported</span>' in result.text and "wrong check digit" in result.text
         errors = await c.get(f"/imports/{done['batch']}/errors.csv")
         lines = errors.content.decode("utf-8-sig").splitlines()
         assert lines[0] == "line;reason;Y-tunnus;Asiakkaan virallinen nimi;Postinumero;Postitoimipaikka;Lisätieto"
