@@ -15,7 +15,6 @@ from typing import Any, AsyncIterator
 from crm import db
 from crm.errors import Invalid, NotFound
 from crm.importing.mapping import (
-    FIELDS,
     KINDS,
     MappingError,
     check_mapping,
@@ -205,6 +204,3 @@ def _flat(values: dict) -> dict:
             flat[key] = value
     return flat
 
-
-def field_choices(kind: str) -> tuple[str, ...]:
-    return FIELDS[kind]

@@ -73,15 +73,14 @@ class CompanyController(Controller):
     @post("/")
     async def create_company(self, request: Request) -> Template | Response:
         data = await form_data(request)
-        values = {field: data.get(field, "") for field in COMPANY_FORM_FIELDS}
-        values["programmes"] = as_list(data.get("programmes"))
+        values = _company_values(data)
         if not data.get("confirm_duplicate"):
             similar = await companies.similar_companies(values)
             if similar:
                 return page("companies/form.html", status_code=422, company=values, errors={}, warning=similar,
                             choices=await reads.choices())
         try:
-            company_id = await companies.create_company(_with_codes(values), actor_id=request.user.id)
+            company_id = await companies.create_company(values, actor_id=request.user.id)
         except Invalid as error:
             return page("companies/form.html", status_code=422, company=values, errors=error.field_errors,
                         warning=None, choices=await reads.choices())
@@ -122,10 +121,9 @@ class CompanyController(Controller):
     @post("/{company_id:int}")
     async def update_company(self, request: Request, company_id: FromPath[int]) -> Template | Response:
         data = await form_data(request)
-        values = {field: data.get(field, "") for field in COMPANY_FORM_FIELDS}
-        values["programmes"] = as_list(data.get("programmes"))
+        values = _company_values(data)
         try:
-            await companies.update_company(company_id, _with_codes(values), actor_id=request.user.id)
+            await companies.update_company(company_id, values, actor_id=request.user.id)
         except Invalid as error:
             return page("companies/form.html", status_code=422, company={**values, "id": company_id},
                         errors=error.field_errors, warning=None, choices=await reads.choices())
@@ -153,6 +151,8 @@ class CompanyController(Controller):
         return download(csv_bytes(header, rows), f"history-{company['business_id'] or company_id}.csv")
 
 
-def _with_codes(values: dict[str, Any]) -> dict[str, Any]:
-    return {**values, "programmes": [str(code) for code in values["programmes"]]}
+def _company_values(data: dict[str, Any]) -> dict[str, Any]:
+    """The company form's fields; programmes come as a list of codes (checkboxes)."""
+    return {**{field: data.get(field, "") for field in COMPANY_FORM_FIELDS},
+            "programmes": as_list(data.get("programmes"))}
 

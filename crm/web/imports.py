@@ -15,6 +15,7 @@ from litestar.response import Response, Template
 from crm.errors import Invalid
 from crm.importing import batches, jobs, uploads
 from crm.importing.export import csv_bytes
+from crm.importing.mapping import FIELDS
 from crm.services import reads
 from crm.web.auth import csrf_header_required, requires_role
 from crm.web.render import download, form_data, int_or_none, is_htmx, page, see_other
@@ -137,5 +138,5 @@ async def _mapping_page(request: Request, upload_id: int, *, errors: dict, chose
     upload = await uploads.get_upload(upload_id)
     _, samples = uploads.preview(upload, _settings(request).upload_dir, limit=3)
     return page("imports/mapping.html", status_code=status_code, upload=upload, samples=samples,
-                fields=uploads.field_choices(upload["kind"]), chosen=chosen if chosen is not None else upload["mapping"],
+                fields=FIELDS[upload["kind"]], chosen=chosen if chosen is not None else upload["mapping"],
                 profiles=await uploads.list_profiles(upload["kind"]), errors=errors)
