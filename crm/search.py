@@ -1,7 +1,8 @@
 """Company search: the one module that holds full-text SQL, one statement per engine.
 
 The index covers `company.search_text` (names and Business ID, folded: lower case, no
-diacritics): SQLite FTS5 kept in step by triggers, PostgreSQL a generated tsvector with a GIN
+diacritics): SQLite FTS5 (new rows added by index_new_companies, updates and deletes by
+triggers), PostgreSQL a generated tsvector with a GIN
 index (both made by a migration). A query matches companies having every word as a prefix.
 """
 
@@ -28,9 +29,9 @@ def match_clause(query: str) -> tuple[str, list[str]] | None:
     return "company.search_vector @@ to_tsquery('simple', {})", [expression]
 
 
-async def index_imported_companies(first_id: int, last_id: int) -> None:
-    """Add companies an import wrote (ids first_id..last_id) to the index in one statement. On SQLite the
-    insert trigger skips imported rows; PostgreSQL's generated column needs nothing."""
+async def index_new_companies(first_id: int, last_id: int) -> None:
+    """Add newly inserted companies (ids first_id..last_id) to the index in one statement, in the
+    transaction that inserted them. PostgreSQL's generated column needs nothing."""
     if is_sqlite():
         await execute_many(
             "INSERT INTO company_fts(rowid, search_text) SELECT id, search_text FROM company "

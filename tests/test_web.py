@@ -367,7 +367,7 @@ async def test_language_follows_the_user_then_the_browser():
 
 
 async def test_imported_companies_are_found_by_search(tmp_path):
-    """The importer indexes its rows in bulk (no per-row trigger): search must still find them."""
+    """The importer indexes its rows in bulk in one statement per chunk: search must still find them."""
     from crm.importing.load import import_file
     from crm.services.reads import search_companies
 

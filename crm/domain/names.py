@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
+from typing import Any, Mapping
 
 # Legal-form words dropped from company names, after folding (so 'Oyj.' and 'OYJ' both match).
 LEGAL_FORMS = frozenset(
@@ -18,6 +20,7 @@ _NOT_ALNUM = re.compile(r"[\W_]+")
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 
 
+@functools.lru_cache(maxsize=64)  # a company's name is folded for its key and again for its search text
 def fold(text: str) -> str:
     """Lower-case letters and digits without diacritics, words separated by single spaces."""
     if not text.isascii():  # ASCII needs no Unicode normalisation (the common case, and the fast one)
@@ -32,7 +35,9 @@ def name_key(name: str | int | float | None) -> str | None:
     """Key for matching company names: 'Oy Karl Fazer Ab' and 'karl fazer' share one."""
     if _is_blank(name):
         return None
-    text = _DOTTED_ABBREVIATION.sub(lambda match: match[0].replace(".", ""), str(name))
+    text = str(name)
+    if "." in text:
+        text = _DOTTED_ABBREVIATION.sub(lambda match: match[0].replace(".", ""), text)
     words = fold(text).split()
     kept = [word for word in words if word not in LEGAL_FORMS] or words  # 'Oy Ab' keeps its name
     return " ".join(kept)[:NAME_KEY_LENGTH] or None
@@ -47,6 +52,11 @@ def person_key(first_name: str | None, last_name: str | None) -> str | None:
 def search_text(*parts: str | int | float | None) -> str:
     """Folded text of all non-blank parts, for the search index."""
     return " ".join(folded for part in parts if not _is_blank(part) and (folded := fold(str(part))))
+
+
+def company_search_text(values: Mapping[str, Any]) -> str:
+    """What the search index holds for a company: its names and Business ID, folded."""
+    return search_text(values.get("name"), values.get("other_names"), values.get("business_id"))
 
 
 def _is_blank(raw: object) -> bool:

@@ -14,13 +14,14 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import operator
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from crm import db, search
-from crm.domain.names import fold, name_key, search_text
+from crm.domain.names import company_search_text, fold, name_key
 from crm.domain.records import with_new_company_defaults
 from crm.importing.export import safe_cell
 from crm.importing.mapping import (
@@ -89,6 +90,7 @@ COMPANY_FIELDS = (
 COMPANY_DEFAULTS = {name: "" for name in COMPANY_FIELDS} | {
     "business_id": None, "country": "FI", "status": "active", "responsible_advisor": None,
 }
+_company_fields = operator.itemgetter(*COMPANY_FIELDS)
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "title", "language")
 CONTACT_DEFAULTS = {name: "" for name in CONTACT_FIELDS} | {"email": None, "language": "fi"}
 INTERACTION_FIELDS = (
@@ -396,7 +398,9 @@ async def load_companies(good, context: _Context, summary: Summary) -> list:
                 values["responsible_advisor"] = context.users_by_email.get(email)
                 if values["responsible_advisor"] is None:
                     raise RowError(f"No user has the e-mail address {email} (responsible advisor)")
-            values["programmes"] = context.programme_ids(values.get("programmes") or [])
+            codes = values["programmes"]
+            if codes:
+                values["programmes"] = context.programme_ids(codes)
         except RowError as error:
             failed.append((line, cells, str(error)))
             continue
@@ -452,24 +456,21 @@ def _keep_stored(stored: dict, values: dict) -> dict:
     return {field: value for field, value in values.items() if field not in keep}
 
 
-def _company_search_text(values: dict) -> str:
-    return search_text(values.get("name"), values.get("other_names"), values.get("business_id"))
-
-
 async def _insert_companies(new: list[dict], context: _Context) -> list[int]:
     ids = await db.reserve_ids("company", len(new))
     columns = ["id", *COMPANY_FIELDS, "search_text", "created_at", "updated_at", "created_by", "updated_by",
                "import_batch"]
+    stamp = (context.now, context.now, context.actor_id, context.actor_id, context.batch_id)
     rows, links = [], []
     for company_id, values in zip(ids, new):
-        values = with_new_company_defaults(values)
-        record = {**COMPANY_DEFAULTS, **{k: v for k, v in values.items() if k in COMPANY_DEFAULTS}}
-        rows.append((company_id, *(record[name] for name in COMPANY_FIELDS), _company_search_text(record),
-                     context.now, context.now, context.actor_id, context.actor_id, context.batch_id))
-        links += [(company_id, programme_id) for programme_id in values["programmes"]]
+        record = COMPANY_DEFAULTS.copy()
+        record.update(with_new_company_defaults(values))
+        rows.append((company_id, *_company_fields(record), record["search_text"], *stamp))
+        if values["programmes"]:
+            links += [(company_id, programme_id) for programme_id in values["programmes"]]
     await db.insert_rows("company", columns, rows)
     if ids:
-        await search.index_imported_companies(ids[0], ids[-1])
+        await search.index_new_companies(ids[0], ids[-1])
     await db.insert_rows("company_programme", ["company", "programme"], links)
     return ids
 
@@ -483,7 +484,7 @@ async def _company_programmes(company_ids: list[int]) -> dict[int, set[int]]:
 
 
 def _company_derived(record: dict) -> dict:
-    return {"name_key": name_key(record["name"]) or "", "search_text": _company_search_text(record)}
+    return {"name_key": name_key(record["name"]) or "", "search_text": company_search_text(record)}
 
 
 def _contact_derived(record: dict) -> dict:

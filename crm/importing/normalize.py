@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from crm.domain.dates import parse_date
 from crm.domain.emails import normalize_email
-from crm.domain.names import name_key
+from crm.domain.names import company_search_text, name_key
 from crm.domain.records import clean_company, clean_contact, clean_interaction, text
 from crm.domain.ytunnus import normalize_business_id
 from crm.importing.read import Row
@@ -23,12 +23,19 @@ class RowError(Exception):
 
 
 def mapped(row: Row, mapping: Mapping[int, str], width: int) -> dict[str, Any]:
-    """The row's cells by field name. Extra non-empty cells past the header are an error."""
+    """The row's non-blank cells by field name: a blank cell never erases what the record holds.
+    Extra non-empty cells past the header are an error."""
     line, cells = row
-    extra = [cell for cell in cells[width:] if text(cell)]
-    if extra:
+    if len(cells) > width and any(text(cell) for cell in cells[width:]):
         raise RowError(f"The row has {len(cells)} cells but the header has {width} columns")
-    return {field: cells[index] if index < len(cells) else None for index, field in mapping.items()}
+    count = len(cells)
+    provided = {}
+    for index, field in mapping.items():
+        if index < count:
+            cell = cells[index]
+            if (cell.strip() if type(cell) is str else text(cell)):
+                provided[field] = cell
+    return provided
 
 
 def _fail(errors: Mapping[str, str]) -> None:
@@ -73,21 +80,16 @@ def _split_full_name(full: str) -> tuple[str, str]:
     return first.strip(), last.strip()
 
 
-def _provided(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Only the cells that hold something: a blank cell never erases what the record holds."""
-    return {field: value for field, value in raw.items() if text(value)}
-
-
 def company_row(raw: Mapping[str, Any]) -> dict[str, Any]:
-    provided = _provided(raw)
-    values, errors = clean_company(provided, creating=True)
-    if "name" not in provided:
+    values, errors = clean_company(raw, creating=True)
+    if "name" not in raw:
         if values.get("business_id"):  # it may update a stored company: load.py knows
             errors.pop("name", None)
         elif "business_id" not in errors:
             errors["name"] = "The row has neither a company name nor a Business ID"
     _fail(errors)
     values["programmes"] = split_codes(raw.get("programmes"))
+    values["search_text"] = company_search_text(values)  # for a new company; an update works it out again
     return values
 
 
@@ -97,8 +99,9 @@ def contact_row(raw: Mapping[str, Any]) -> dict[str, Any]:
     full_name = _text(raw, "full_name", 200, name_errors)
     raw.pop("full_name", None)
     if full_name and not text(raw.get("first_name")) and not text(raw.get("last_name")):
-        raw["first_name"], raw["last_name"] = _split_full_name(full_name)
-    values, errors = clean_contact(_provided(raw), creating=True)
+        first, last = _split_full_name(full_name)
+        raw.update({field: part for field, part in (("first_name", first), ("last_name", last)) if part})
+    values, errors = clean_contact(raw, creating=True)
     if name_errors:  # the name is too long: that, not 'A contact needs a name', is the reason
         errors.pop("last_name", None)
         errors.update(name_errors)
@@ -115,7 +118,7 @@ def contact_row(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def interaction_row(raw: Mapping[str, Any]) -> dict[str, Any]:
-    values, errors = clean_interaction(_provided(raw), creating=True)
+    values, errors = clean_interaction(raw, creating=True)
     company = _company_reference(raw, errors)
     contact_emails = []
     for part in split_codes(raw.get("contact_email")):
@@ -137,7 +140,8 @@ def interaction_row(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def normalize_row(kind: str, raw: Mapping[str, Any]) -> dict[str, Any]:
-    """One mapped row of a companies, contacts or interactions file, cleaned (or RowError)."""
+    """One mapped row (its non-blank cells, from mapped()) of a companies, contacts or interactions
+    file, cleaned (or RowError)."""
     if kind == "companies":
         return company_row(raw)
     if kind == "contacts":

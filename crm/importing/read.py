@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import itertools
+import operator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,8 +146,7 @@ def _csv_records(source: SourceFile) -> Iterator[Row]:
     errors = "crm-utf8-else-cp1252" if source.encoding in ("utf-8", "utf-8-sig") else "replace"
     with source.path.open("r", encoding=source.encoding, errors=errors, newline="") as handle:
         # NUL bytes go before parsing: PostgreSQL text cannot hold them, so neither engine keeps them.
-        lines = (line.replace("\x00", "") for line in handle)
-        reader = csv.reader(lines, delimiter=source.delimiter or ",")
+        reader = csv.reader(map(_without_nul, handle), delimiter=source.delimiter or ",")
         start = 1
         try:
             for cells in reader:
@@ -156,11 +156,14 @@ def _csv_records(source: SourceFile) -> Iterator[Row]:
             raise Unreadable(f"Line {start}: {error}") from None
 
 
+_without_nul = operator.methodcaller("replace", "\x00", "")
+
+
 def _csv_rows(source: SourceFile) -> Iterator[Row]:
+    skip = source._skip
     for line, cells in _csv_records(source):
-        if line <= source._skip or not any(cell.strip() for cell in cells):
-            continue
-        yield line, cells
+        if line > skip and "".join(cells).strip():
+            yield line, cells
 
 
 @contextmanager

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Mapping
 
-from crm import db
-from crm.domain.names import name_key, search_text
+from crm import db, search
+from crm.domain.names import company_search_text, name_key
 from crm.domain.postal import normalize_postal_code
 from crm.domain.problems import rule_message
 from crm.domain.records import clean_company, with_new_company_defaults
@@ -16,10 +16,6 @@ from crm.services.lookups import advisor_id_by_email, programme_ids_by_code
 from crm.tables import Company, CompanyProgramme
 
 ENTITY = "company"
-
-
-def _search_text(values: Mapping[str, Any]) -> str:
-    return search_text(values.get("name"), values.get("other_names"), values.get("business_id"))
 
 
 def _audited(clean: Mapping[str, Any]) -> dict:
@@ -72,7 +68,7 @@ async def create_company(data: Mapping[str, Any], *, actor_id: int | None = None
         await _check_unique(clean)
         row = Company(
             **clean,
-            search_text=_search_text(clean),
+            search_text=company_search_text(clean),
             created_at=now,
             updated_at=now,
             created_by=actor_id,
@@ -85,6 +81,7 @@ async def create_company(data: Mapping[str, Any], *, actor_id: int | None = None
                 raise Invalid({"business_id": rule_message("Business ID %(value)s already exists",
                                                             value=clean["business_id"])}) from None
             raise
+        await search.index_new_companies(row.id, row.id)
         await _set_programmes(row.id, programme_ids or [])
         changes = audit.diff({}, {**_audited(clean), "programmes": sorted(programme_ids or [])})
         await audit.record(action="create", entity=ENTITY, entity_id=row.id, actor_id=actor_id, changes=changes)
@@ -117,7 +114,7 @@ async def update_company(company_id: int, data: Mapping[str, Any], *, actor_id: 
         await Company.update(
             {
                 **values,
-                Company.search_text: _search_text(merged),
+                Company.search_text: company_search_text(merged),
                 Company.updated_at: dt.datetime.now(dt.timezone.utc),
                 Company.updated_by: actor_id,
             }

@@ -11,6 +11,8 @@ from crm.tables import Department, Programme, User
 
 def split_codes(raw: Any) -> list[str]:
     """Programme codes from a list or from text separated by ',', ';' or new lines."""
+    if raw is None or raw == "":
+        return []
     items = raw if isinstance(raw, (list, tuple)) else re.split(r"[,;\n]", str(raw or ""))
     return [str(item).strip() for item in items if str(item).strip()]
 
