@@ -143,6 +143,16 @@ def _placeholders(sql: str) -> str:
     return "".join(part + (f"${number}" if number < len(parts) else "") for number, part in enumerate(parts, 1))
 
 
+def timestamp(value):
+    """A timestamp as a bulk write binds it, once per row: SQLite gets Piccolo's text form up front
+    (its adapter would convert it again for every row), PostgreSQL the datetime."""
+    if is_sqlite():
+        from piccolo.engine.sqlite import convert_datetime_in
+
+        return convert_datetime_in(value)
+    return value
+
+
 async def reserve_ids(table: str, count: int) -> list[int]:
     """Ids for `count` new rows of `table`, taken before the insert so links can point at them."""
     if count == 0:

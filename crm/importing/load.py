@@ -9,7 +9,6 @@ department) raises ImportRefused before anything is written; a crash rolls the b
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import datetime as dt
 import hashlib
@@ -30,7 +29,8 @@ from crm.importing.mapping import (
     header_key,
     propose_mapping,
 )
-from crm.importing.normalize import RowError, mapped, normalize_row
+from crm.importing.normalize import RowError
+from crm.importing.prepare import chunks_of
 from crm.importing.read import Unreadable, open_source
 from crm.services import audit
 from crm.tables import (
@@ -198,39 +198,16 @@ async def _finish(summary: Summary, context: _Context) -> None:
 
 
 async def _load_all(source, mapping, context, summary, errors, progress, chunk_rows) -> None:
-    """Read and normalise the next chunk in a worker thread while this one is matched and written:
-    the event loop stays free, and the database works while Python parses."""
-    width = len(source.headers)
+    """Write each prepared chunk while the next one is read and normalised (crm/importing/prepare.py)."""
     loader = LOADERS[context.kind]
-    chunks = source.chunks(chunk_rows)
-
-    def prepare():
-        chunk = next(chunks, None)
-        if chunk is None:
-            return None
-        good: list[tuple[int, list, Any]] = []
-        failed: list[tuple[int, list, str]] = []
-        for line, cells in chunk:
-            try:
-                good.append((line, cells, context.normalize(mapped((line, cells), mapping, width))))
-            except RowError as error:
-                failed.append((line, cells, str(error)))
-        return len(chunk), good, failed
-
-    pending = asyncio.ensure_future(asyncio.to_thread(prepare))
-    try:
-        while (prepared := await pending) is not None:
-            pending = asyncio.ensure_future(asyncio.to_thread(prepare))
-            count, good, failed = prepared
+    async with chunks_of(source, context.kind, mapping, chunk_rows) as chunks:
+        async for count, good, failed in chunks:
             failed += await loader(good, context, summary)
             summary.rows += count
             summary.errors += len(failed)
             await _record_errors(failed, context, errors)
             if progress:
                 progress(count)
-    finally:
-        if not pending.done():  # a failure above: let the reader finish before the file closes
-            await asyncio.wait([pending])
 
 
 async def _record_errors(failed, context, errors) -> None:
@@ -316,8 +293,10 @@ class _Context:
             programmes={row["code"]: row["id"] for row in await Programme.select(Programme.id, Programme.code)},
         )
 
-    def normalize(self, raw: dict[str, Any]) -> Any:
-        return normalize_row(self.kind, raw)
+    def stamp(self) -> tuple:
+        """created_at, updated_at, created_by, updated_by, import_batch of the rows this batch inserts."""
+        now = db.timestamp(self.now)
+        return now, now, self.actor_id, self.actor_id, self.batch_id
 
     def claim(self, entity: str, stored: dict) -> bool:
         """True for the first row of the file that matches this stored record. A record the batch
@@ -460,7 +439,7 @@ async def _insert_companies(new: list[dict], context: _Context) -> list[int]:
     ids = await db.reserve_ids("company", len(new))
     columns = ["id", *COMPANY_FIELDS, "search_text", "created_at", "updated_at", "created_by", "updated_by",
                "import_batch"]
-    stamp = (context.now, context.now, context.actor_id, context.actor_id, context.batch_id)
+    stamp = context.stamp()
     rows, links = [], []
     for company_id, values in zip(ids, new):
         record = COMPANY_DEFAULTS.copy()
@@ -520,7 +499,7 @@ async def _update_records(table, fields, changed, context, programmes_of=None, d
         assignments = ", ".join(f"{name} = ?" for name in [*columns, "updated_at", "updated_by"])
         await db.execute_many(
             f"UPDATE {table} SET {assignments} WHERE id = ?",
-            [(*(merged[name] for name in columns), context.now, context.actor_id, record_id)
+            [(*(merged[name] for name in columns), db.timestamp(context.now), context.actor_id, record_id)
              for merged, record_id in updates],
         )
         await db.insert_rows("import_change", ["import_batch", "entity", "entity_id", "old_values"], change_rows)
@@ -667,11 +646,11 @@ async def _insert_contacts(new: list[dict], context: _Context) -> list[int]:
     ids = await db.reserve_ids("contact", len(new))
     columns = ["id", *CONTACT_FIELDS, "person_key", "created_at", "updated_at", "created_by", "updated_by",
                "import_batch"]
-    rows = []
+    rows, stamp = [], context.stamp()
     for contact_id, values in zip(ids, new):
         record = {**CONTACT_DEFAULTS, **values["contact"]}
         rows.append((contact_id, *(record[name] for name in CONTACT_FIELDS), values["person_key"],
-                     context.now, context.now, context.actor_id, context.actor_id, context.batch_id))
+                     *stamp))
     await db.insert_rows("contact", columns, rows)
     await _insert_links(list(zip(new, ids)), context)
     return ids
@@ -755,11 +734,11 @@ async def _insert_interactions(new: list[dict], context: _Context) -> None:
     defaults = {"subject": "", "notes": "", "follow_up_date": None, "follow_up_done": False, "confidential": False}
     columns = ["id", *INTERACTION_FIELDS, "content_key", "created_at", "updated_at", "created_by", "updated_by",
                "import_batch"]
-    rows, contact_links, programme_links = [], [], []
+    rows, contact_links, programme_links, stamp = [], [], [], context.stamp()
     for interaction_id, record in zip(ids, new):
         record = {**defaults, **record}
         rows.append((interaction_id, *(record[name] for name in INTERACTION_FIELDS), record["content_key"],
-                     context.now, context.now, context.actor_id, context.actor_id, context.batch_id))
+                     *stamp))
         contact_links += [(interaction_id, contact_id) for contact_id in record["contact_ids"]]
         programme_links += [(interaction_id, programme_id) for programme_id in record["programmes"]]
     await db.insert_rows("interaction", columns, rows)

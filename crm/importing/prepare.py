@@ -1,0 +1,124 @@
+"""Read and normalise a file chunk by chunk, ahead of the database writes.
+
+A big file is prepared in a second process: Python runs one thread at a time, and the driver
+holds that lock while it binds each row's values, so a thread cannot run beside the writes, while
+a process works on the other core. Starting it takes a fraction of a second, so a small file is
+prepared in a thread. Both run `prepared_chunks`; only the way the chunks travel differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Iterator, Mapping
+
+from crm.importing.normalize import RowError, mapped, normalize_row
+from crm.importing.read import SourceFile, Unreadable, estimate_rows
+
+PROCESS_MIN_ROWS = 20_000  # files of about this many rows or more are prepared in a second process
+
+Good = list[tuple[int, list, Any]]  # (line, cells, clean values)
+Failed = list[tuple[int, list, str]]  # (line, cells, reason)
+Prepared = tuple[int, Good, Failed]  # rows read, the good ones, the failed ones
+
+
+def prepare_chunk(chunk: list, kind: str, mapping: Mapping[int, str], width: int) -> Prepared:
+    good: Good = []
+    failed: Failed = []
+    for line, cells in chunk:
+        try:
+            good.append((line, cells, normalize_row(kind, mapped((line, cells), mapping, width))))
+        except RowError as error:
+            failed.append((line, cells, str(error)))
+    return len(chunk), good, failed
+
+
+def prepared_chunks(source: SourceFile, kind: str, mapping: Mapping[int, str], chunk_rows: int) -> Iterator[Prepared]:
+    width = len(source.headers)
+    for chunk in source.chunks(chunk_rows):
+        yield prepare_chunk(chunk, kind, mapping, width)
+
+
+@asynccontextmanager
+async def chunks_of(source: SourceFile, kind: str, mapping: Mapping[int, str], chunk_rows: int,
+                    ) -> AsyncIterator[AsyncIterator[Prepared]]:
+    """The file's prepared chunks, the next one read while the caller writes this one. Leaving the
+    block stops the reading (a failed batch does not wait for the rest of the file)."""
+    if (estimate_rows(source) or 0) >= PROCESS_MIN_ROWS:
+        async with _from_process(source, kind, mapping, chunk_rows) as chunks:
+            yield chunks
+    else:
+        async with _from_thread(source, kind, mapping, chunk_rows) as chunks:
+            yield chunks
+
+
+async def _ahead(receive) -> AsyncIterator[Prepared]:
+    """Chunks from `receive` (blocking; None at the end), each asked for while the last is used."""
+    pending = asyncio.ensure_future(asyncio.to_thread(receive))
+    try:
+        while (prepared := await pending) is not None:
+            pending = asyncio.ensure_future(asyncio.to_thread(receive))
+            yield prepared
+    finally:
+        if not pending.done():  # let the receiving thread finish before its source closes
+            await asyncio.wait([pending])
+        if not pending.cancelled():
+            pending.exception()  # read: the caller's own error is the one that counts
+
+
+@asynccontextmanager
+async def _from_thread(source, kind, mapping, chunk_rows):
+    chunks = prepared_chunks(source, kind, mapping, chunk_rows)
+    stream = _ahead(lambda: next(chunks, None))
+    try:
+        yield stream
+    finally:
+        await stream.aclose()
+        chunks.close()
+
+
+def _produce(connection, source: SourceFile, kind: str, mapping: Mapping[int, str], chunk_rows: int) -> None:
+    """The second process: send each prepared chunk, then ("end", None), or what went wrong."""
+    try:
+        for prepared in prepared_chunks(source, kind, mapping, chunk_rows):
+            connection.send(("chunk", prepared))
+        connection.send(("end", None))
+    except Unreadable as error:
+        connection.send(("unreadable", str(error)))
+    except BaseException as error:  # the parent reports it and rolls the batch back
+        connection.send(("failed", f"{type(error).__name__}: {error}"))
+    finally:
+        connection.close()
+
+
+@asynccontextmanager
+async def _from_process(source, kind, mapping, chunk_rows):
+    context = multiprocessing.get_context("spawn")  # never fork a process that runs threads
+    receiving, sending = context.Pipe(duplex=False)
+    process = context.Process(target=_produce, args=(sending, source, kind, mapping, chunk_rows), daemon=True)
+    process.start()
+    sending.close()
+
+    def receive() -> Prepared | None:
+        try:
+            what, value = receiving.recv()
+        except EOFError:
+            raise RuntimeError("The process reading the file stopped unexpectedly") from None
+        if what == "chunk":
+            return value
+        if what == "end":
+            return None
+        if what == "unreadable":
+            raise Unreadable(value)
+        raise RuntimeError(f"Reading the file failed: {value}")
+
+    stream = _ahead(receive)
+    try:
+        yield stream
+    finally:
+        if process.is_alive():  # still reading: the batch failed or was cancelled
+            process.terminate()
+        await stream.aclose()
+        await asyncio.to_thread(process.join)
+        receiving.close()
