@@ -30,7 +30,7 @@ from crm.importing.mapping import (
     propose_mapping,
 )
 from crm.importing.normalize import RowError
-from crm.importing.prepare import chunks_of
+from crm.importing.prepare import chunks_of, few_collections
 from crm.importing.read import Unreadable, open_source
 from crm.services import audit
 from crm.tables import (
@@ -151,7 +151,7 @@ async def import_file(
         summary.batch_id = context.batch_id = batch.id
     errors = _ErrorFile(error_path, source.headers) if error_path else None
     try:
-        async with db.write_transaction():
+        async with db.write_transaction(), few_collections():
             if dry_run:  # the batch row exists only inside the rolled-back transaction
                 batch = ImportBatch(**batch_values)
                 await batch.save()
