@@ -152,6 +152,7 @@ async def import_file(
     errors = _ErrorFile(error_path, source.headers) if error_path else None
     try:
         async with db.write_transaction(), few_collections():
+            await db.use_bulk_cache()
             if dry_run:  # the batch row exists only inside the rolled-back transaction
                 batch = ImportBatch(**batch_values)
                 await batch.save()
