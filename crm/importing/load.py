@@ -35,13 +35,10 @@ from crm.importing.read import Unreadable, open_source
 from crm.services import audit
 from crm.tables import (
     Company,
-    CompanyContact,
-    CompanyProgramme,
     Contact,
     Department,
     ImportBatch,
     Interaction,
-    InteractionProgramme,
     Programme,
     User,
 )
@@ -100,6 +97,7 @@ INTERACTION_FIELDS = (
 # The stored columns matching compares with, read through the driver (table.select() is slow here).
 COMPANY_COLUMNS = ", ".join(column._meta.db_column_name for column in Company._meta.columns)
 CONTACT_COLUMNS = ", ".join(column._meta.db_column_name for column in Contact._meta.columns)
+LINKED_CONTACT_COLUMNS = ", ".join(f"contact.{column._meta.db_column_name}" for column in Contact._meta.columns)
 INTERACTION_COLUMNS = ", ".join(column._meta.db_column_name for column in Interaction._meta.columns)
 INTERACTION_UPDATABLE = ("advisor", "advisor_name", "notes", "follow_up_date", "follow_up_done", "confidential")
 
@@ -456,10 +454,14 @@ async def _insert_companies(new: list[dict], context: _Context) -> list[int]:
 
 
 async def _company_programmes(company_ids: list[int]) -> dict[int, set[int]]:
-    found: dict[int, set[int]] = {company_id: set() for company_id in company_ids}
-    if company_ids:
-        for row in await CompanyProgramme.select().where(CompanyProgramme.company.is_in(company_ids)):
-            found[row["company"]].add(row["programme"])
+    return await _programmes_of("company_programme", "company", company_ids)
+
+
+async def _programmes_of(table: str, column: str, record_ids: list[int]) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = {record_id: set() for record_id in record_ids}
+    if record_ids:
+        for row in await db.fetch_in(f"SELECT {column}, programme FROM {table} WHERE {column} IN (?)", record_ids):
+            found[row[column]].add(row["programme"])
     return found
 
 
@@ -475,7 +477,8 @@ async def _update_records(table, fields, changed, context, programmes_of=None, d
     """Update the stored records whose provided fields differ; remember prior values for revert."""
     if not changed:
         return 0
-    current_programmes = await programmes_of([stored["id"] for stored, _ in changed]) if programmes_of else {}
+    with_programmes = [stored["id"] for stored, values in changed if values.get("programmes")]
+    current_programmes = await programmes_of(with_programmes) if programmes_of and with_programmes else {}
     updates, change_rows, links = [], [], []
     for stored, values in changed:
         differing = {name: values[name] for name in fields
@@ -625,21 +628,19 @@ async def _existing_contacts(fresh: list[dict]) -> tuple[dict[str, dict], dict[s
         by_email = {row["email"]: row for row in
                     await db.fetch_in(f"SELECT {CONTACT_COLUMNS} FROM contact WHERE email IN (?)", emails)}
     if person_keys:
-        rows = await CompanyContact.select(
-            CompanyContact.company, *CompanyContact.contact.all_columns()
-        ).where(CompanyContact.contact.person_key.is_in(person_keys)).order_by(CompanyContact.contact)
-        for row in rows:
-            stored = {name.split(".", 1)[1]: value for name, value in row.items() if name.startswith("contact.")}
-            by_person.setdefault(f"{stored['person_key']}|{row['company']}", stored)
+        rows = await db.fetch_in(
+            f"SELECT company_contact.company AS linked_company, {LINKED_CONTACT_COLUMNS} FROM company_contact "
+            "JOIN contact ON contact.id = company_contact.contact WHERE contact.person_key IN (?) "
+            "ORDER BY company_contact.contact", person_keys)
+        for stored in rows:
+            by_person.setdefault(f"{stored['person_key']}|{stored.pop('linked_company')}", stored)
     return by_email, by_person
 
 
 async def _existing_links(company_ids: list[int]) -> set[tuple[int, int]]:
     if not company_ids:
         return set()
-    rows = await CompanyContact.select(CompanyContact.contact, CompanyContact.company).where(
-        CompanyContact.company.is_in(list(set(company_ids)))
-    )
+    rows = await db.fetch_in("SELECT contact, company FROM company_contact WHERE company IN (?)", list(set(company_ids)))
     return {(row["contact"], row["company"]) for row in rows}
 
 
@@ -722,12 +723,7 @@ async def load_interactions(good, context: _Context, summary: Summary) -> list:
 
 
 async def _interaction_programmes(interaction_ids: list[int]) -> dict[int, set[int]]:
-    found: dict[int, set[int]] = {interaction_id: set() for interaction_id in interaction_ids}
-    if interaction_ids:
-        rows = await InteractionProgramme.select().where(InteractionProgramme.interaction.is_in(interaction_ids))
-        for row in rows:
-            found[row["interaction"]].add(row["programme"])
-    return found
+    return await _programmes_of("interaction_programme", "interaction", interaction_ids)
 
 
 async def _insert_interactions(new: list[dict], context: _Context) -> None:
