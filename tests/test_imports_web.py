@@ -176,3 +176,31 @@ async def test_admin_import_actions_are_audited():
     actions = [row["action"] for row in await AuditEvent.select(AuditEvent.action).where(
         AuditEvent.actor == "root@espoo.example").order_by(AuditEvent.id)]
     assert actions == ["login", "upload", "update", "save_profile", "import", "revert"]
+
+
+async def test_a_big_upload_is_read_in_a_second_process_by_the_app_too(monkeypatch):
+    """Files past prepare.PROCESS_MIN_ROWS rows are read beside the writes in a second process; here
+    every file is: the dry run and the run of an upload must come out as from the thread."""
+    import multiprocessing
+
+    from crm.importing import prepare
+
+    monkeypatch.setattr(prepare, "PROCESS_MIN_ROWS", 0)
+    await make_user("root@espoo.example", role="admin")
+    content = ("Y-tunnus;Yrityksen nimi;Postinumero\n0112038-9;Nokia Oyj;02610\n1234567-2;Väärä Oy;02100\n"
+               "01120389;Nokia;2610\n;Äijän Kahvila Ky;02100\n").encode()
+    async with client() as c:
+        token = await login(c, "root@espoo.example")
+        upload_id = int((await _upload(c, token, content, "iso.csv")).headers["location"].rsplit("/", 1)[1])
+        await c.post(f"/imports/uploads/{upload_id}/mapping", data={
+            "column-0": "business_id", "column-1": "name", "column-2": "postal_code", "_csrf_token": token})
+        assert "wrong check digit" in (await c.get(f"/imports/uploads/{upload_id}/preview")).text
+        checked = await _wait(c, upload_id, ("checked", "failed"))
+        assert checked["status"] == "checked", checked
+        assert checked["dry_run"]["created"] == 2 and checked["dry_run"]["duplicates_in_file"] == 1
+        assert checked["dry_run"]["errors"] == 1 and await Company.count() == 0
+        await c.post(f"/imports/uploads/{upload_id}/run", data={"_csrf_token": token})
+        done = await _wait(c, upload_id, ("done", "failed"))
+        assert done["status"] == "done", done
+    assert sorted(row["name"] for row in await Company.select()) == ["Nokia Oyj", "Äijän Kahvila Ky"]
+    assert not multiprocessing.active_children()

@@ -692,7 +692,7 @@ async def load_interactions(good, context: _Context, summary: Summary) -> list:
             missing = [email for email in values["contact_emails"] if email not in contacts]
             if missing:
                 raise RowError(f"Contact {missing[0]} is not in the record (import contacts first)")
-            programme_ids = context.programme_ids(values["programmes"])
+            programme_ids = context.programme_ids(values["programmes"]) if values["programmes"] else []
         except RowError as error:
             failed.append((line, cells, str(error)))
             continue
