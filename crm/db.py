@@ -209,5 +209,5 @@ async def fetch_in(sql: str, values: list) -> list[dict]:
     for start in range(0, len(values), 10_000):
         page = values[start:start + 10_000]
         cursor = await connection.execute(sql.replace("IN (?)", f"IN ({', '.join('?' for _ in page)})"), page)
-        rows += [dict(row) for row in await cursor.fetchall()]
+        rows += await cursor.fetchall()  # dicts already: Piccolo's row factory
     return rows

@@ -4,7 +4,9 @@ file that breaks mid-way is refused whole, and a batch that fails stops the read
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
+import time
 
 import pytest
 from test_import_support import check, row_errors, snapshot, write
@@ -80,5 +82,28 @@ async def test_a_batch_that_fails_stops_the_reading_process(tmp_path, in_a_proce
     with pytest.raises(RuntimeError, match="disk on fire"):
         await import_file("companies", write(tmp_path, "kaatuu.csv", content), chunk_rows=10)
     assert calls[0]  # the reader was running, far from the end of the file
+    assert not multiprocessing.active_children()
+    assert await snapshot(batches=False) == before
+
+
+@pytest.mark.parametrize("in_process", [False, True], ids=["thread", "process"])
+async def test_a_cancelled_import_stops_reading_and_changes_nothing(tmp_path, monkeypatch, in_process):
+    """A stopped app cancels its running imports: the task ends cancelled (not with another error
+    from the reader), the reading stops and the batch is rolled back."""
+    monkeypatch.setattr(prepare, "PROCESS_MIN_ROWS", 0 if in_process else 10**9)
+    prepare_chunk = prepare.prepare_chunk
+
+    def slow_after_the_first_chunk(chunk, *args):  # the reader is still busy when the cancel comes
+        if chunk[0][0] > 2:
+            time.sleep(0.3)
+        return prepare_chunk(chunk, *args)
+
+    monkeypatch.setattr(prepare, "prepare_chunk", slow_after_the_first_chunk)  # the thread's only
+    before = await snapshot(batches=False)
+    path = write(tmp_path, "iso.csv", "Y-tunnus;Nimi\n" + "".join(f";Yritys {n}\n" for n in range(40_000)))
+    task = asyncio.create_task(import_file("companies", path, chunk_rows=5_000,
+                                           progress=lambda count: task.cancel()))
+    with pytest.raises(asyncio.CancelledError):
+        await task
     assert not multiprocessing.active_children()
     assert await snapshot(batches=False) == before

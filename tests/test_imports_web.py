@@ -95,6 +95,7 @@ async def test_round_trip_mapping_profile_preview_run_errors_revert():
         assert await MappingProfile.count() == 1
         preview = await c.get(f"/imports/uploads/{upload_id}/preview")
         assert "wrong check digit" in preview.text and "02610" in preview.text
+        assert "search_text" not in preview.text and "name_key" not in preview.text  # derived, not written
         checked = await _wait(c, upload_id, ("checked", "failed"))
         assert checked["dry_run"]["created"] == 3 and checked["dry_run"]["errors"] == 1
         assert await Company.count() == 0  # a dry run writes nothing

@@ -34,7 +34,6 @@ from crm.importing.prepare import chunks_of, few_collections
 from crm.importing.read import Unreadable, open_source
 from crm.services import audit
 from crm.tables import (
-    Company,
     Contact,
     Department,
     ImportBatch,
@@ -95,7 +94,7 @@ INTERACTION_FIELDS = (
     "follow_up_date", "follow_up_done", "confidential",
 )
 # The stored columns matching compares with, read through the driver (table.select() is slow here).
-COMPANY_COLUMNS = ", ".join(column._meta.db_column_name for column in Company._meta.columns)
+COMPANY_COLUMNS = ", ".join(["id", *COMPANY_FIELDS, "search_text", "updated_at", "updated_by"])
 CONTACT_COLUMNS = ", ".join(column._meta.db_column_name for column in Contact._meta.columns)
 LINKED_CONTACT_COLUMNS = ", ".join(f"contact.{column._meta.db_column_name}" for column in Contact._meta.columns)
 INTERACTION_COLUMNS = ", ".join(column._meta.db_column_name for column in Interaction._meta.columns)

@@ -4,19 +4,25 @@ A big file is prepared in a second process: Python runs one thread at a time, an
 holds that lock while it binds each row's values, so a thread cannot run beside the writes, while
 a process works on the other core. Starting it takes a fraction of a second, so a small file is
 prepared in a thread. Both run `prepared_chunks`; only the way the chunks travel differs.
+
+The second process is started with "spawn": it imports the main module again, so a script that
+calls import_file() must keep its own work under `if __name__ == "__main__":`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import multiprocessing
+import traceback
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Iterator, Mapping
 
 from crm.importing.normalize import RowError, mapped, normalize_row
 from crm.importing.read import SourceFile, Unreadable, estimate_rows
 
+log = logging.getLogger(__name__)
 PROCESS_MIN_ROWS = 20_000  # files of about this many rows or more are prepared in a second process
 DEFAULT_GC_THRESHOLD = gc.get_threshold()
 
@@ -47,7 +53,7 @@ async def chunks_of(source: SourceFile, kind: str, mapping: Mapping[int, str], c
                     ) -> AsyncIterator[AsyncIterator[Prepared]]:
     """The file's prepared chunks, the next one read while the caller writes this one. Leaving the
     block stops the reading (a failed batch does not wait for the rest of the file)."""
-    if (estimate_rows(source) or 0) >= PROCESS_MIN_ROWS:
+    if (await asyncio.to_thread(estimate_rows, source) or 0) >= PROCESS_MIN_ROWS:
         async with _from_process(source, kind, mapping, chunk_rows) as chunks:
             yield chunks
     else:
@@ -55,16 +61,19 @@ async def chunks_of(source: SourceFile, kind: str, mapping: Mapping[int, str], c
             yield chunks
 
 
-async def _ahead(receive) -> AsyncIterator[Prepared]:
-    """Chunks from `receive` (blocking; None at the end), each asked for while the last is used."""
+async def _ahead(receive, stop=None) -> AsyncIterator[Prepared]:
+    """Chunks from `receive` (blocking; None at the end), each asked for while the last is used.
+    On the way out (the end, a failure, a cancelled task) `stop` runs first, then the receiving
+    thread is waited for: its source must not close under it."""
     pending = asyncio.ensure_future(asyncio.to_thread(receive))
     try:
-        while (prepared := await pending) is not None:
+        while (prepared := await asyncio.shield(pending)) is not None:
             pending = asyncio.ensure_future(asyncio.to_thread(receive))
             yield prepared
     finally:
-        if not pending.done():  # let the receiving thread finish before its source closes
-            await asyncio.wait([pending])
+        if stop and not pending.done():
+            stop()
+        await asyncio.wait([pending])
         if not pending.cancelled():
             pending.exception()  # read: the caller's own error is the one that counts
 
@@ -109,8 +118,8 @@ def _produce(connection, source: SourceFile, kind: str, mapping: Mapping[int, st
         connection.send(("end", None))
     except Unreadable as error:
         connection.send(("unreadable", str(error)))
-    except BaseException as error:  # the parent reports it and rolls the batch back
-        connection.send(("failed", f"{type(error).__name__}: {error}"))
+    except BaseException as error:  # the parent logs it and rolls the batch back
+        connection.send(("failed", (f"{type(error).__name__}: {error}", traceback.format_exc())))
     finally:
         connection.close()
 
@@ -134,14 +143,19 @@ async def _from_process(source, kind, mapping, chunk_rows):
             return None
         if what == "unreadable":
             raise Unreadable(value)
-        raise RuntimeError(f"Reading the file failed: {value}")
+        reason, trace = value
+        log.error("The process reading %s failed:\n%s", source.path, trace)
+        raise RuntimeError(f"Reading the file failed: {reason}")
 
-    stream = _ahead(receive)
+    def stop() -> None:  # still reading: the batch failed or was cancelled
+        if process.is_alive():
+            process.terminate()
+
+    stream = _ahead(receive, stop)
     try:
         yield stream
     finally:
-        if process.is_alive():  # still reading: the batch failed or was cancelled
-            process.terminate()
+        stop()
         await stream.aclose()
         await asyncio.to_thread(process.join)
         receiving.close()

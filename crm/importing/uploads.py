@@ -194,10 +194,15 @@ def preview(upload: dict, upload_dir: Path, limit: int = PREVIEW_ROWS) -> tuple[
     return rows, samples
 
 
+DERIVED = ("name_key", "search_text")  # matching keys and index text, not what the admin wrote
+
+
 def _flat(values: dict) -> dict:
     """Nested normalised values (contact, company reference ...) as one level for a table."""
     flat: dict[str, Any] = {}
     for key, value in values.items():
+        if key in DERIVED:
+            continue
         if isinstance(value, dict):
             flat.update({f"{key}.{inner}": item for inner, item in value.items() if item not in (None, "", [])})
         elif value not in (None, "", []):
