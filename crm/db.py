@@ -114,6 +114,17 @@ def is_out_of_range(error: BaseException) -> bool:
     return isinstance(error, asyncpg.DataError) and "out of" in str(error) and "range" in str(error)
 
 
+async def save_new(row, duplicate: Exception) -> None:
+    """Insert a new Piccolo row; when a UNIQUE constraint refuses it (a concurrent writer got there
+    between the caller's check and this insert), raise `duplicate`, the caller's field error."""
+    try:
+        await row.save()
+    except Exception as error:
+        if is_unique_violation(error):
+            raise duplicate from None
+        raise
+
+
 def is_unique_violation(error: BaseException) -> bool:
     """True when a driver error says a UNIQUE constraint refused the write."""
     import asyncpg

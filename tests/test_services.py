@@ -178,3 +178,20 @@ async def test_two_concurrent_writers_both_succeed():
     await asyncio.gather(*(writer(number) for number in range(8)))
     assert await Company.count() == 9
     assert await AuditEvent.count().where(AuditEvent.action == "update") == 8
+
+
+async def test_an_insert_a_unique_constraint_refuses_raises_the_callers_error():
+    """Services check for duplicates first; a writer that slips in between must still end as the
+    field error the service chose, never as a driver error (and nothing else is swallowed)."""
+    from crm import db
+    from crm.tables import Department
+
+    taken = Invalid({"code": "taken"})
+    with pytest.raises(Invalid) as caught:
+        await db.save_new(Department(code="BIZ", name_fi="x", name_sv="x", name_en="x"), taken)
+    assert caught.value is taken
+    with pytest.raises(Exception) as other:  # not a UNIQUE violation: the driver's error goes on
+        await db.save_new(Interaction(company=10**6, department=10**6, kind="meeting", date=dt.date(2026, 1, 1),
+                                      created_at=None), taken)
+    assert not isinstance(other.value, Invalid)
+    assert await Department.count().where(Department.code == "BIZ") == 1

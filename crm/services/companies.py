@@ -10,9 +10,9 @@ from crm.domain.names import company_search_text, name_key
 from crm.domain.postal import normalize_postal_code
 from crm.domain.problems import rule_message
 from crm.domain.records import clean_company, with_new_company_defaults
-from crm.errors import Invalid, NotFound
+from crm.errors import Invalid
 from crm.services import audit
-from crm.services.lookups import advisor_id_by_email, programme_ids_by_code
+from crm.services.lookups import advisor_id_by_email, existing, programme_ids_by_code
 from crm.tables import Company, CompanyProgramme
 
 ENTITY = "company"
@@ -74,13 +74,8 @@ async def create_company(data: Mapping[str, Any], *, actor_id: int | None = None
             created_by=actor_id,
             updated_by=actor_id,
         )
-        try:
-            await row.save()
-        except Exception as error:  # a concurrent writer took the Business ID first
-            if db.is_unique_violation(error):
-                raise Invalid({"business_id": rule_message("Business ID %(value)s already exists",
-                                                            value=clean["business_id"])}) from None
-            raise
+        await db.save_new(row, Invalid({"business_id": rule_message(  # a concurrent writer may have taken it
+            "Business ID %(value)s already exists", value=clean.get("business_id"))}))
         await search.index_new_companies(row.id, row.id)
         await _set_programmes(row.id, programme_ids or [])
         changes = audit.diff({}, {**_audited(clean), "programmes": sorted(programme_ids or [])})
@@ -95,9 +90,7 @@ async def update_company(company_id: int, data: Mapping[str, Any], *, actor_id: 
         raise Invalid(errors)
     programme_ids = await _resolve(clean, data)
     async with db.write_transaction():
-        old = await Company.select().where(Company.id == company_id).first()
-        if old is None:
-            raise NotFound(f"Company #{company_id} does not exist")
+        old = await existing(Company.select().where(Company.id == company_id), "Company", company_id)
         await _check_unique(clean, company_id)
         changes = audit.diff(old, _audited(clean))
         if programme_ids is not None:
@@ -124,9 +117,7 @@ async def update_company(company_id: int, data: Mapping[str, Any], *, actor_id: 
 
 
 async def get_company(company_id: int) -> dict:
-    row = await Company.select().where(Company.id == company_id).first()
-    if row is None:
-        raise NotFound(f"Company #{company_id} does not exist")
+    row = await existing(Company.select().where(Company.id == company_id), "Company", company_id)
     return row
 
 

@@ -13,6 +13,7 @@ from crm.domain.records import clean_contact, text
 from crm.domain.ytunnus import business_id_in
 from crm.errors import Invalid, NotFound
 from crm.services import audit
+from crm.services.lookups import existing
 from crm.tables import Company, CompanyContact, Contact, InteractionContact
 
 ENTITY = "contact"
@@ -84,9 +85,7 @@ async def update_contact(contact_id: int, data: Mapping[str, Any], *, actor_id: 
     if errors:
         raise Invalid(errors)
     async with db.write_transaction():
-        old = await Contact.select().where(Contact.id == contact_id).first()
-        if old is None:
-            raise NotFound(f"Contact #{contact_id} does not exist")
+        old = await existing(Contact.select().where(Contact.id == contact_id), "Contact", contact_id)
         await _check_unique_email(clean.get("email"), contact_id)
         changes = audit.diff(old, clean)
         if not changes:
@@ -146,9 +145,7 @@ async def erase_contact(contact_id: int, *, actor_id: int | None = None) -> None
     """GDPR erasure: blank the personal fields, keep the interactions and their history.
     The erasure is audited by field name only, so the event itself holds no personal data."""
     async with db.write_transaction():
-        old = await Contact.select().where(Contact.id == contact_id).first()
-        if old is None:
-            raise NotFound(f"Contact #{contact_id} does not exist")
+        old = await existing(Contact.select().where(Contact.id == contact_id), "Contact", contact_id)
         if old["erased_at"] is not None:
             return
         now = dt.datetime.now(dt.timezone.utc)
@@ -205,10 +202,8 @@ async def end_role(contact_id: int, role_id: int, *, end_date: dt.date | None = 
     """The person no longer holds this role (from today, unless told)."""
     end_date = end_date or dt.date.today()
     async with db.write_transaction():
-        role = await CompanyContact.select().where(
-            (CompanyContact.id == role_id) & (CompanyContact.contact == contact_id)).first()
-        if role is None:
-            raise NotFound(f"Role #{role_id} does not exist")
+        role = await existing(CompanyContact.select().where(
+            (CompanyContact.id == role_id) & (CompanyContact.contact == contact_id)), "Role", role_id)
         if role["end_date"] is not None:
             return  # it has ended already; its date stays
         if role["start_date"] and end_date < role["start_date"]:

@@ -10,8 +10,9 @@ from typing import Any
 from crm import db
 from crm.domain.problems import Problem, rule_message
 from crm.domain.records import text
-from crm.errors import Invalid, NotFound
+from crm.errors import Invalid
 from crm.services import audit
+from crm.services.lookups import existing
 from crm.tables import Department
 
 ENTITY = "department"
@@ -25,9 +26,7 @@ async def list_departments() -> list[dict]:
 
 
 async def get_department(department_id: int) -> dict:
-    row = await Department.select().where(Department.id == department_id).first()
-    if row is None:
-        raise NotFound(f"Department #{department_id} does not exist")
+    row = await existing(Department.select().where(Department.id == department_id), "Department", department_id)
     return row
 
 
@@ -68,12 +67,7 @@ async def create_department(
         if await Department.exists().where(Department.code == clean_code):
             raise duplicate
         row = Department(code=clean_code, **names)
-        try:
-            await row.save()
-        except Exception as error:  # a concurrent writer took the code first
-            if db.is_unique_violation(error):
-                raise duplicate from None
-            raise
+        await db.save_new(row, duplicate)  # a concurrent writer may have taken the code first
         await audit.record(action="create", entity=ENTITY, entity_id=row.id, actor_id=actor_id,
                            changes=audit.diff({}, {"code": clean_code, **names}))
     return row.id
@@ -88,9 +82,7 @@ async def update_department(
     if errors:
         raise Invalid(errors)
     async with db.write_transaction():
-        old = await Department.select().where(Department.id == department_id).first()
-        if old is None:
-            raise NotFound(f"Department #{department_id} does not exist")
+        old = await existing(Department.select().where(Department.id == department_id), "Department", department_id)
         changes = audit.diff(old, names)
         if not changes:
             return {}

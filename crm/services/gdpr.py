@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crm.errors import NotFound
 from crm.services import audit
+from crm.services.lookups import existing
 from crm.tables import (
     AuditEvent,
     CompanyContact,
@@ -14,9 +14,7 @@ from crm.tables import (
 
 
 async def contact_data(contact_id: int) -> dict:
-    contact = await Contact.select().where(Contact.id == contact_id).first()
-    if contact is None:
-        raise NotFound(f"Contact #{contact_id} does not exist")
+    contact = await existing(Contact.select().where(Contact.id == contact_id), "Contact", contact_id)
     roles = await CompanyContact.select(
         CompanyContact.company.name, CompanyContact.company.business_id, CompanyContact.role,
         CompanyContact.start_date, CompanyContact.end_date,

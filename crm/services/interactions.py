@@ -8,9 +8,9 @@ from typing import Any, Mapping, Sequence
 from crm import db
 from crm.domain.problems import rule_message
 from crm.domain.records import clean_interaction
-from crm.errors import Invalid, NotFound
+from crm.errors import Invalid
 from crm.services import audit
-from crm.services.lookups import programme_ids_by_code
+from crm.services.lookups import existing, programme_ids_by_code
 from crm.tables import (
     Company,
     Contact,
@@ -104,9 +104,8 @@ async def update_interaction(interaction_id: int, data: Mapping[str, Any], *, ac
     if errors:
         raise Invalid(errors)
     async with db.write_transaction():
-        old = await Interaction.select().where(Interaction.id == interaction_id).first()
-        if old is None:
-            raise NotFound(f"Interaction #{interaction_id} does not exist")
+        old = await existing(Interaction.select().where(Interaction.id == interaction_id), "Interaction",
+                             interaction_id)
         changes = audit.diff(old, clean)
         if not changes:
             return {}

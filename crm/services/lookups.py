@@ -6,7 +6,16 @@ import re
 from typing import Any
 
 from crm.domain.problems import Problem
+from crm.errors import NotFound
 from crm.tables import Department, Programme, User
+
+
+async def existing(query: Any, what: str, record_id: int) -> dict:
+    """The row a select by id finds, or NotFound ('Company #12 does not exist')."""
+    row = await query.first()
+    if row is None:
+        raise NotFound(f"{what} #{record_id} does not exist")
+    return row
 
 
 def split_codes(raw: Any) -> list[str]:

@@ -15,7 +15,7 @@ from crm import search
 from crm.domain.access import SEES_ALL_CONFIDENTIAL, can_read_confidential
 from crm.domain.industry import tol2008_divisions
 from crm.domain.ytunnus import business_id_in
-from crm.errors import NotFound
+from crm.services.lookups import existing
 from crm.services.paging import Page, fetch_page
 from crm.services.sessions import CurrentUser
 from crm.tables import (
@@ -75,12 +75,10 @@ async def search_companies(
 
 
 async def company_card(company_id: int) -> dict:
-    company = await Company.select(
+    company = await existing(Company.select(
         *Company.all_columns(), Company.responsible_advisor.name, Company.responsible_advisor.email,
         Company.created_by.name, Company.updated_by.name,
-    ).where(Company.id == company_id).first()
-    if company is None:
-        raise NotFound(f"Company #{company_id} does not exist")
+    ).where(Company.id == company_id), "Company", company_id)
     company["programmes"] = await CompanyProgramme.select(
         CompanyProgramme.programme.id, CompanyProgramme.programme.code, CompanyProgramme.programme.name_fi,
         CompanyProgramme.programme.name_sv, CompanyProgramme.programme.name_en,
@@ -195,10 +193,8 @@ async def _attach_contacts_and_programmes(rows: list[dict]) -> None:
 
 
 async def interaction_for_user(interaction_id: int, user: CurrentUser) -> dict:
-    row = await Interaction.select(*_interaction_columns(), Interaction.advisor).where(
-        Interaction.id == interaction_id).first()
-    if row is None:
-        raise NotFound(f"Interaction #{interaction_id} does not exist")
+    row = await existing(Interaction.select(*_interaction_columns(), Interaction.advisor).where(
+        Interaction.id == interaction_id), "Interaction", interaction_id)
     await _attach_contacts_and_programmes([row])
     return mask([row], user)[0]
 
@@ -220,9 +216,7 @@ async def recent_in_department(user: CurrentUser, limit: int = 20) -> list[dict]
 
 
 async def contact_page(contact_id: int, user: CurrentUser, page: int = 1) -> dict:
-    contact = await Contact.select().where(Contact.id == contact_id).first()
-    if contact is None:
-        raise NotFound(f"Contact #{contact_id} does not exist")
+    contact = await existing(Contact.select().where(Contact.id == contact_id), "Contact", contact_id)
     contact["roles"] = await CompanyContact.select(
         CompanyContact.id, CompanyContact.role, CompanyContact.start_date, CompanyContact.end_date,
         CompanyContact.company.id, CompanyContact.company.name, CompanyContact.company.business_id,

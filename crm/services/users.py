@@ -14,7 +14,7 @@ from crm.domain.problems import N_, rule_message
 from crm.domain.records import text
 from crm.errors import Invalid, NotFound
 from crm.services import audit, sessions
-from crm.services.lookups import department_id_by_code
+from crm.services.lookups import department_id_by_code, existing
 from crm.services.paging import Page, fetch_page
 from crm.tables import User
 
@@ -99,12 +99,7 @@ async def create_user(
             language=language,
             created_at=dt.datetime.now(dt.timezone.utc),
         )
-        try:
-            await row.save()
-        except Exception as error:  # another admin created the same address meanwhile
-            if db.is_unique_violation(error):
-                raise duplicate from None
-            raise
+        await db.save_new(row, duplicate)  # another admin may have created the same address meanwhile
         await audit.record(
             action="create",
             entity=ENTITY,
@@ -146,11 +141,9 @@ async def list_users(*, role: str = "", department: str = "", active: bool | Non
 
 async def get_user(user_id: int) -> dict:
     """One user with their department code; never the password hash."""
-    row = await User.select(User.id, User.email, User.name, User.role, User.active, User.language,
-                            User.department, User.department.code, User.created_at).where(User.id == user_id).first()
-    if row is None:
-        raise NotFound(f"User #{user_id} does not exist")
-    return row
+    return await existing(User.select(User.id, User.email, User.name, User.role, User.active, User.language,
+                                      User.department, User.department.code, User.created_at).where(
+        User.id == user_id), "User", user_id)
 
 
 async def update_user(
@@ -191,10 +184,8 @@ async def update_user(
     if errors:
         raise Invalid(errors)
     async with db.write_transaction():
-        old = await User.select(User.role, User.name, User.language, User.department.code).where(
-            User.id == user_id).first()
-        if old is None:
-            raise NotFound(f"User #{user_id} does not exist")
+        old = await existing(User.select(User.role, User.name, User.language, User.department.code).where(
+            User.id == user_id), "User", user_id)
         changes = audit.diff({**old, "department": old["department.code"]}, values)
         if not changes:
             return {}
@@ -210,9 +201,7 @@ async def _set_active(user_id: int, active: bool, actor_id: int | None) -> None:
     """Set the flag, audited as an update of `active`, old -> new. Deactivating also ends every
     session the user has, in the same transaction."""
     async with db.write_transaction():
-        old = await User.select(User.active).where(User.id == user_id).first()
-        if old is None:
-            raise NotFound(f"User #{user_id} does not exist")
+        old = await existing(User.select(User.active).where(User.id == user_id), "User", user_id)
         if not active:
             await sessions.end_user_sessions(user_id)
         if old["active"] == active:
