@@ -48,6 +48,9 @@ def template_environment() -> Environment:
     environment.filters["date"] = i18n.template_date
     environment.filters["message"] = i18n.template_message
     environment.filters["phone"] = format_phone
+    environment.filters["field_label"] = i18n.template_field_label
+    environment.filters["entity_label"] = i18n.template_entity_label
+    environment.filters["action_label"] = i18n.template_action_label
     return environment
 
 

@@ -18,6 +18,7 @@ from babel.support import NullTranslations, Translations
 from jinja2 import pass_context
 from markupsafe import Markup
 
+from crm.domain import labels
 from crm.domain.problems import Message
 from crm.paths import PACKAGE_DIR
 
@@ -130,3 +131,17 @@ def template_message(context, value):
               else catalog.gettext(item) if name in ("what", "field") and isinstance(item, str) else item
               for name, item in value.params.items()}
     return catalog.gettext(value.template) % params if params else catalog.gettext(value.template)
+
+
+def _label_filter(lookup):
+    @pass_context
+    def label(context, name: str) -> str:
+        """An internal name (field, record type, action) as the user reads it, in their language."""
+        return translations(_language(context)).gettext(lookup(name))
+
+    return label
+
+
+template_field_label = _label_filter(labels.field)
+template_entity_label = _label_filter(labels.entity)
+template_action_label = _label_filter(labels.action)

@@ -19,7 +19,7 @@ def _catalog(name: str):
 @pytest.mark.parametrize("language", ["fi", "sv"])
 def test_every_template_string_is_translated_with_its_placeholders(language):
     template = {message.id for message in _catalog("messages.pot") if message.id}
-    catalog = {message.id: message.string for message in _catalog(language) if message.id}
+    catalog = {message.id: message.string for message in _catalog(language) if message.id and not message.fuzzy}
     assert template <= set(catalog), sorted(template - set(catalog))[:5]
     for message_id in template:
         ids = message_id if isinstance(message_id, tuple) else (message_id,)

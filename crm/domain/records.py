@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping
 from crm.domain.dates import parse_bool, parse_date
 from crm.domain.emails import normalize_email
 from crm.domain.industry import normalize_classification, normalize_industry_code
+from crm.domain import labels
 from crm.domain.kinds import parse_kind
 from crm.domain.names import name_key
 from crm.domain.phones import normalize_phone
@@ -185,11 +186,7 @@ INTERACTION_RULES: dict[str, Callable[[Any], Any]] = {
 }
 
 
-LABELS = {
-    "name": N_("Company name"), "other_names": N_("Other name"), "company_form": N_("Company form"), "size_class": N_("Size class"),
-    "website": N_("Website"), "street": N_("Street address"), "city": N_("City"), "first_name": N_("First name"),
-    "last_name": N_("Last name"), "title": N_("Title"), "subject": N_("Subject"), "notes": N_("Notes"),
-}
+LABELS = labels.FIELDS
 
 
 def _apply(rules: Mapping[str, Callable[[Any], Any]], raw: Mapping[str, Any]) -> tuple[dict, Errors]:

@@ -1,0 +1,117 @@
+"""What users read instead of internal names: every field, record type and audited action, in one
+place. The texts are English gettext source; pages translate them (the `field_label`,
+`entity_label` and `action_label` template filters) and so do error messages that name a field.
+A name with no label here is shown as it is written (a test keeps templates from needing that).
+"""
+
+from __future__ import annotations
+
+from crm.domain.problems import N_
+
+FIELDS: dict[str, str] = {
+    # companies
+    "business_id": N_("Business ID"),
+    "name": N_("Company name"),
+    "other_names": N_("Other names"),
+    "name_key": N_("Matching name"),
+    "company_form": N_("Company form"),
+    "industry_code": N_("Industry"),
+    "industry_classification": N_("Industry classification"),
+    "size_class": N_("Size class"),
+    "website": N_("Website"),
+    "street": N_("Street address"),
+    "postal_code": N_("Postal code"),
+    "city": N_("City"),
+    "municipality_code": N_("Municipality code"),
+    "country": N_("Country"),
+    "status": N_("Status"),
+    "responsible_advisor": N_("Responsible advisor"),
+    "programmes": N_("Programmes"),
+    "notes": N_("Notes"),
+    "search_text": N_("Search text"),
+    # contacts
+    "first_name": N_("First name"),
+    "last_name": N_("Last name"),
+    "full_name": N_("Full name"),
+    "email": N_("E-mail"),
+    "phone": N_("Phone"),
+    "title": N_("Title"),
+    "language": N_("Language"),
+    "person_key": N_("Matching name"),
+    "company_name": N_("Company"),
+    "company": N_("Company"),
+    "contact": N_("Contact"),
+    "contacts": N_("Contacts"),
+    "role": N_("Role"),
+    "start_date": N_("Start date"),
+    "end_date": N_("End date"),
+    # interactions
+    "date": N_("Date"),
+    "kind": N_("Kind"),
+    "subject": N_("Subject"),
+    "contact_email": N_("Contact's e-mail"),
+    "advisor": N_("Advisor"),
+    "advisor_name": N_("Advisor"),
+    "department": N_("Department"),
+    "follow_up_date": N_("Follow-up date"),
+    "follow_up_done": N_("Follow-up done"),
+    "confidential": N_("Confidential"),
+    # users and records in general
+    "role_name": N_("Role"),
+    "active": N_("Active"),
+    "created_at": N_("Created"),
+    "updated_at": N_("Updated"),
+    "created_by": N_("Created by"),
+    "updated_by": N_("Updated by"),
+    "erased_at": N_("Erased"),
+    "import_batch": N_("Import batch"),
+}
+
+ENTITIES: dict[str, str] = {
+    "company": N_("Company"),
+    "contact": N_("Contact"),
+    "company_contact": N_("Contact's role"),
+    "interaction": N_("Interaction"),
+    "user": N_("User"),
+    "department": N_("Department"),
+    "import_batch": N_("Import"),
+    "import_upload": N_("Uploaded file"),
+    "mapping_profile": N_("Mapping profile"),
+    "companies": N_("Companies"),
+    "contacts": N_("Contacts"),
+    "interactions": N_("Interactions"),
+}
+
+ACTIONS: dict[str, str] = {
+    "create": N_("Created"),
+    "update": N_("Changed"),
+    "delete": N_("Deleted"),
+    "view": N_("Viewed"),
+    "export": N_("Exported"),
+    "import": N_("Imported"),
+    "revert": N_("Reverted"),
+    "upload": N_("Uploaded"),
+    "erase": N_("Erased"),
+    "login": N_("Logged in"),
+    "login_failed": N_("Failed login"),
+    "logout": N_("Logged out"),
+    "add_role": N_("Role added"),
+    "end_role": N_("Role ended"),
+    "reset_password": N_("Password reset"),
+    "change_password": N_("Password changed"),
+    "save_profile": N_("Mapping profile saved"),
+    "merge": N_("Merged"),
+    "unmerge": N_("Merge undone"),
+}
+
+
+def field(name: str) -> str:
+    return FIELDS.get(name, name)
+
+
+def entity(name: str) -> str:
+    return ENTITIES.get(name, name)
+
+
+def action(name: str) -> str:
+    return ACTIONS.get(name, name)
