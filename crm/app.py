@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
@@ -51,6 +53,7 @@ def template_environment() -> Environment:
     environment.filters["field_label"] = i18n.template_field_label
     environment.filters["entity_label"] = i18n.template_entity_label
     environment.filters["action_label"] = i18n.template_action_label
+    environment.filters["encoding_label"] = i18n.template_encoding_label
     return environment
 
 
@@ -64,6 +67,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if not await db.pending_migrations():  # /readyz says so when they are pending
             await jobs.recover_interrupted()
             await sessions.purge_expired()
+            app.state.housekeeping = asyncio.create_task(
+                jobs.housekeeping(settings.upload_dir, settings.upload_retention_hours))
+
+    async def on_shutdown(app: Litestar) -> None:
+        housekeeping = app.state.get("housekeeping")
+        if housekeeping is not None:
+            housekeeping.cancel()
+        await db.shutdown()
 
     return Litestar(
         route_handlers=[
@@ -90,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment())),
         on_startup=[on_startup],
-        on_shutdown=[db.shutdown],
+        on_shutdown=[on_shutdown],
         openapi_config=None,  # pages, not an API
         debug=settings.debug,
     )

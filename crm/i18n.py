@@ -145,3 +145,4 @@ def _label_filter(lookup):
 template_field_label = _label_filter(labels.field)
 template_entity_label = _label_filter(labels.entity)
 template_action_label = _label_filter(labels.action)
+template_encoding_label = _label_filter(labels.encoding)

@@ -20,6 +20,8 @@ class Settings:
     debug: bool
     upload_dir: Path  # files uploaded for import, and their progress; shared by all app processes
     max_upload_mb: int
+    upload_retention_hours: float  # a stored upload not run by then is deleted (a run deletes it at once)
+    trusted_proxies: str  # addresses whose X-Forwarded-Proto/-For are believed (uvicorn's forwarded_allow_ips)
 
     @property
     def is_sqlite(self) -> bool:
@@ -46,6 +48,8 @@ class Settings:
             debug=env.get("CRM_DEBUG", "") == "1",
             upload_dir=Path(env.get("CRM_UPLOAD_DIR") or _default_upload_dir(url)),
             max_upload_mb=int(env.get("CRM_MAX_UPLOAD_MB", "200")),
+            upload_retention_hours=float(env.get("CRM_UPLOAD_RETENTION_HOURS", "72")),
+            trusted_proxies=env.get("CRM_TRUSTED_PROXIES", "127.0.0.1"),
         )
         if not settings.secret_key:
             settings = _with_generated_secret(settings)

@@ -122,6 +122,9 @@ class ImportUpload(Table):
     dry_run = JSON(default={}, help_text="The dry run's summary for the current mapping")
     batch = ForeignKey(ImportBatch, null=True, on_delete=OnDelete.set_null)
     message = Text(default="")
+    file_removed_at = Timestamptz(null=True, default=None, help_text="When the stored file was deleted")
+    file_removed_why = Varchar(length=200, default="",
+                               help_text="Its import finished, it expired, or a person it names was erased")
 
 
 class ImportRowError(Table):
@@ -269,6 +272,16 @@ class AuditEvent(Table):
     entity_id = Integer(null=True, default=None)
     changes = JSON(default={}, help_text="{field: [old, new]}")
     address = Varchar(length=45, default="", help_text="Client IP address, for logins")
+
+
+class LoginAttempt(Table):
+    """What the login limits count (the audit log keeps the login log). A row is written before the
+    password is checked, in the same transaction that counts: concurrent guesses cannot all pass."""
+
+    at = Timestamptz(index=True)
+    email = Varchar(length=254, index=True, help_text="As typed, lower-case")
+    address = Varchar(length=45, index=True, help_text="Client IP address")
+    succeeded = Boolean(null=True, default=None, help_text="None while the password is being checked")
 
 
 class WebSession(Table, tablename="web_session"):

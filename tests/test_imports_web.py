@@ -176,7 +176,8 @@ async def test_admin_import_actions_are_audited():
         await c.post(f"/imports/{done['batch']}/revert", data={"confirm": "1", "_csrf_token": token})
     actions = [row["action"] for row in await AuditEvent.select(AuditEvent.action).where(
         AuditEvent.actor == "root@espoo.example").order_by(AuditEvent.id)]
-    assert actions == ["login", "upload", "update", "save_profile", "import", "revert"]
+    assert [action for action in actions if action != "view"] == [
+        "login", "upload", "update", "save_profile", "import", "revert"]
 
 
 async def test_a_big_upload_is_read_in_a_second_process_by_the_app_too(monkeypatch):

@@ -105,6 +105,25 @@ ACTIONS: dict[str, str] = {
 }
 
 
+# Text encodings a CSV file may be in, by Python's canonical codec name (codecs.lookup(...).name).
+ENCODINGS: dict[str, str] = {
+    "utf-8": N_("UTF-8 (other bytes as Windows-1252)"),
+    "utf-8-sig": N_("UTF-8"),
+    "utf-16": N_("UTF-16"),
+    "utf-16-le": N_("UTF-16 (little-endian)"),
+    "utf-16-be": N_("UTF-16 (big-endian)"),
+    "cp1252": N_("Windows-1252 (Western European)"),
+    "iso8859-1": N_("ISO-8859-1 (Latin-1)"),
+    "iso8859-15": N_("ISO-8859-15 (Latin-9)"),
+    "cp1251": N_("Windows-1251 (Cyrillic)"),
+    "cp1250": N_("Windows-1250 (Central European)"),
+    "cp1257": N_("Windows-1257 (Baltic)"),
+    "cp850": N_("DOS 850 (Western European)"),
+    "cp437": N_("DOS 437"),
+    "mac-roman": N_("Mac Roman"),
+}
+
+
 def field(name: str) -> str:
     return FIELDS.get(name, name)
 
@@ -115,3 +134,13 @@ def entity(name: str) -> str:
 
 def action(name: str) -> str:
     return ACTIONS.get(name, name)
+
+
+def encoding(name: str) -> str:
+    import codecs
+
+    try:
+        canonical = codecs.lookup(name).name
+    except LookupError:
+        return name
+    return ENCODINGS.get(canonical, name)

@@ -3,7 +3,9 @@
 A run is an asyncio task in the app process that took the request, so it goes on when the admin
 closes the tab. Its progress is a small JSON file in the upload directory, readable by every app
 process; its outcome is written to the ImportUpload row. A run cut short by a restart was rolled
-back by the database; recover_interrupted() marks it failed at the next start.
+back by the database; recover_interrupted() marks it failed at the next start. A real run deletes
+the stored file when it finishes, committed or failed (the batch holds what revert needs), and
+housekeeping() deletes the files of uploads nobody ran within the retention period.
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ from pathlib import Path
 
 from crm import db
 from crm.importing.load import ImportRefused, import_file
-from crm.importing.uploads import get_upload, stored_path
+from crm.importing.uploads import (
+    REMOVED_AFTER_RUN,
+    get_upload,
+    remove_expired,
+    remove_file,
+    require_file,
+    stored_path,
+)
 from crm.tables import ImportBatch, ImportUpload
 
 log = logging.getLogger("crm.imports")
@@ -35,6 +44,7 @@ def read_progress(upload_dir: Path, upload_id: int) -> dict:
 
 async def start(upload_id: int, *, dry_run: bool, actor_id: int, upload_dir: Path) -> None:
     upload = await get_upload(upload_id)
+    require_file(upload)
     async with db.write_transaction():  # one statement decides: two clicks never start two runs
         claimed = await ImportUpload.update({ImportUpload.status: "checking" if dry_run else "running",
                                              ImportUpload.message: ""}).where(
@@ -61,7 +71,7 @@ async def _run(upload: dict, *, dry_run: bool, actor_id: int, upload_dir: Path) 
         summary = await import_file(
             upload["kind"], stored_path(upload_dir, upload), department=upload["department.code"],
             columns=upload["mapping"], file_name=upload["file_name"], sheet=upload["sheet"] or None,
-            dry_run=dry_run, actor_id=actor_id, progress=progress,
+            encoding=upload["encoding"] or None, dry_run=dry_run, actor_id=actor_id, progress=progress,
         )
     except ImportRefused as error:
         await _finish(upload["id"], status="failed", message=str(error))
@@ -75,6 +85,8 @@ async def _run(upload: dict, *, dry_run: bool, actor_id: int, upload_dir: Path) 
             await _finish(upload["id"], status="done", batch=summary.batch_id)
     finally:
         progress_file.unlink(missing_ok=True)
+        if not dry_run:
+            await remove_file(upload["id"], upload_dir, REMOVED_AFTER_RUN)
 
 
 async def _finish(upload_id: int, **values) -> None:
@@ -91,3 +103,16 @@ async def recover_interrupted() -> None:
             ImportUpload.status.is_in(["checking", "running"]))
         await ImportBatch.update({ImportBatch.status: "failed", ImportBatch.message: message}).where(
             ImportBatch.status == "running")
+
+
+HOUSEKEEPING_SECONDS = 3600
+
+
+async def housekeeping(upload_dir: Path, retention_hours: float) -> None:
+    """Runs beside the app: every hour, delete the stored files kept past the retention period."""
+    while True:
+        try:
+            await remove_expired(upload_dir, retention_hours)
+        except Exception:  # the next round tries again
+            log.exception("deleting expired uploads failed")
+        await asyncio.sleep(HOUSEKEEPING_SECONDS)

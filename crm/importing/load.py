@@ -9,6 +9,7 @@ department) raises ImportRefused before anything is written; a crash rolls the b
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import hashlib
@@ -22,13 +23,13 @@ from typing import Any, Callable, Iterable
 from crm import db, search
 from crm.domain.names import company_search_text, fold, name_key
 from crm.domain.records import with_new_company_defaults
-from crm.importing.export import safe_cell
 from crm.importing.mapping import (
     MappingError,
     check_mapping,
     header_key,
     propose_mapping,
 )
+from crm.importing import rowfile
 from crm.importing.normalize import RowError
 from crm.importing.prepare import chunks_of, few_collections
 from crm.importing.read import Unreadable, open_source
@@ -113,6 +114,7 @@ async def import_file(
     columns: dict[int, str] | None = None,
     file_name: str | None = None,
     sheet: str | None = None,
+    encoding: str | None = None,
     dry_run: bool = False,
     actor_id: int | None = None,
     error_path: Path | None = None,
@@ -122,7 +124,7 @@ async def import_file(
     started = time.perf_counter()
     path = Path(path)
     try:
-        source = open_source(path, sheet=sheet)
+        source = await asyncio.to_thread(open_source, path, sheet=sheet, encoding=encoding)
         mapping = check_mapping(kind, columns) if columns is not None else propose_mapping(
             kind, source.headers, profile)
     except (Unreadable, MappingError) as error:
@@ -135,7 +137,7 @@ async def import_file(
     batch_values = dict(
         kind=kind,
         file_name=file_name,
-        file_sha256=_sha256(path),
+        file_sha256=await asyncio.to_thread(_sha256, path),
         user=actor_id,
         department=context.default_department,
         mapping={source.headers[index]: name for index, name in mapping.items()},
@@ -244,11 +246,10 @@ class _ErrorFile:
     def __init__(self, path: Path, headers: list[str]):
         self.handle = path.open("w", encoding="utf-8-sig", newline="")
         self.writer = csv.writer(self.handle, delimiter=";")
-        self.writer.writerow(["line", "reason", *(safe_cell(header) for header in headers)])
+        self.writer.writerow(rowfile.header(headers))
 
     def write(self, failed: Iterable[tuple[int, list, str]]) -> None:
-        self.writer.writerows([line, safe_cell(reason), *(safe_cell(_cell(c)) for c in cells)]
-                              for line, cells, reason in failed)
+        self.writer.writerows(rowfile.row_cells(line, reason, map(_cell, cells)) for line, cells, reason in failed)
 
     def close(self) -> None:
         self.handle.close()

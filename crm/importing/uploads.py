@@ -2,18 +2,25 @@
 
 The same pipeline as the CLI: detection is read.open_source, mapping is mapping.propose_mapping /
 check_mapping, the preview runs normalize on the first rows, and the run (jobs.py) is
-load.import_file. Nothing here knows HTTP.
+load.import_file. Nothing here knows HTTP. Every read of the stored file runs in a worker thread,
+never on the event loop, and within the reader's limits (crm/importing/read.py).
+
+A stored file lives only as long as it is needed: its run deletes it when it finishes (the batch
+holds what revert needs), an upload not run is deleted after CRM_UPLOAD_RETENTION_HOURS, and
+erasing a person deletes every stored file that names them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from pathlib import Path
 from typing import Any, AsyncIterator
 
 from crm import db
-from crm.errors import Invalid, NotFound
+from crm.domain.problems import N_, rule_message
+from crm.errors import Conflict, Invalid, NotFound
 from crm.importing.mapping import (
     KINDS,
     MappingError,
@@ -25,7 +32,10 @@ from crm.importing.normalize import RowError, mapped, normalize_row
 from crm.importing.read import (
     CSV_SUFFIXES,
     XLSX_SUFFIXES,
+    EncodingUnclear,
+    SourceFile,
     Unreadable,
+    encoding_choices,
     estimate_rows,
     open_source,
 )
@@ -78,30 +88,97 @@ async def save_upload(
                 handle.close()
                 path.unlink(missing_ok=True)
                 raise Invalid({"file": f"The file is larger than {max_bytes // 2**20} MB"})
-            handle.write(chunk)
+            await asyncio.to_thread(handle.write, chunk)
     try:
-        source = open_source(path)
-        total = estimate_rows(source)
+        source, total = await asyncio.to_thread(inspect_file, path)
+    except EncodingUnclear:
+        source, total = None, None  # the admin chooses the encoding first (set_encoding)
     except Unreadable as error:
         path.unlink(missing_ok=True)
-        raise Invalid({"file": str(error)}) from None
-    profile = await find_profile(kind, department_id, source.headers)
-    try:
-        mapping = propose_mapping(kind, source.headers, profile["columns"] if profile else None)
-    except MappingError:
-        mapping = {}  # nothing recognised: the admin maps by hand
+        raise Invalid({"file": error.message}) from None
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    values = await _detected(source, total, kind, department_id) if source else {}
     async with db.write_transaction():
         row = ImportUpload(
             file_name=file_name, stored_name=stored_name, size=size, kind=kind, department=department_id,
-            user=user_id, created_at=dt.datetime.now(dt.timezone.utc), encoding=source.encoding or "",
-            delimiter=source.delimiter or "", sheet=source.sheet or "", headers=source.headers, row_estimate=total,
-            mapping={str(index): field for index, field in mapping.items()},
-            profile_name=profile["name"] if profile else "",
+            user=user_id, created_at=dt.datetime.now(dt.timezone.utc), **values,
         )
         await row.save()
         await audit.record(action="upload", entity="import_upload", entity_id=row.id, actor_id=user_id,
                            changes={"file": [None, file_name], "kind": [None, kind], "size": [None, size]})
     return row.id
+
+
+def inspect_file(path: Path, encoding: str | None = None) -> tuple[SourceFile, int | None]:
+    """Blocking (run it in a thread): detect the format and header, read the rows the preview will
+    show (so a broken one refuses the file now, not on its preview page), and estimate the rows."""
+    source = open_source(path, encoding=encoding)
+    source.first_rows(PREVIEW_ROWS)
+    return source, estimate_rows(source)
+
+
+async def _detected(source: SourceFile, total: int | None, kind: str, department_id: int | None) -> dict:
+    """The upload's columns for what detection found, with a proposed mapping (a saved profile first)."""
+    profile = await find_profile(kind, department_id, source.headers)
+    try:
+        mapping = propose_mapping(kind, source.headers, profile["columns"] if profile else None)
+    except MappingError:
+        mapping = {}  # nothing recognised: the admin maps by hand
+    return {
+        "encoding": source.encoding or "", "delimiter": source.delimiter or "", "sheet": source.sheet or "",
+        "headers": source.headers, "row_estimate": total,
+        "mapping": {str(index): field for index, field in mapping.items()},
+        "profile_name": profile["name"] if profile else "",
+    }
+
+
+def needs_encoding(upload: dict) -> bool:
+    """A CSV upload whose encoding detection did not settle: the admin chooses it before mapping."""
+    return not upload["sheet"] and not upload["encoding"]
+
+
+# Why a stored file is gone (kept in ImportUpload.file_removed_why, translated where it is shown).
+REMOVED_AFTER_RUN = N_("The file was deleted when its import finished.")
+REMOVED_EXPIRED = N_("The file was deleted: it was kept for the retention period without being imported.")
+REMOVED_ERASED = N_("The file was deleted: a person it names was erased.")
+REMOVED = N_("The uploaded file has been deleted: upload it again.")
+
+
+def file_removed(upload: dict) -> bool:
+    return upload["file_removed_at"] is not None
+
+
+def require_file(upload: dict) -> None:
+    if file_removed(upload):
+        raise Conflict(rule_message(REMOVED))
+
+
+async def encoding_candidates(upload: dict, upload_dir: Path) -> list[tuple[str, list[str]]]:
+    """The encodings the file could be in, each with the lines it reads differently."""
+    require_file(upload)
+    return await asyncio.to_thread(encoding_choices, stored_path(upload_dir, upload))
+
+
+async def set_encoding(upload_id: int, encoding: str, *, upload_dir: Path, actor_id: int) -> None:
+    """The admin's choice among the candidates: read the header with it and propose a mapping."""
+    upload = await get_upload(upload_id)
+    choices = [name for name, _ in await encoding_candidates(upload, upload_dir)]
+    if encoding not in choices:
+        raise Invalid({"encoding": rule_message("Choose one of the encodings offered (%(choices)s)",
+                                                choices=", ".join(choices))})
+    try:
+        source, total = await asyncio.to_thread(inspect_file, stored_path(upload_dir, upload), encoding)
+    except Unreadable as error:
+        raise Invalid({"encoding": error.message}) from None
+    values = await _detected(source, total, upload["kind"], upload["department"])
+    async with db.write_transaction():
+        await ImportUpload.update({getattr(ImportUpload, name): value for name, value in values.items()}
+                                  | {ImportUpload.status: "uploaded", ImportUpload.dry_run: {}}).where(
+            ImportUpload.id == upload_id)
+        await audit.record(action="update", entity="import_upload", entity_id=upload_id, actor_id=actor_id,
+                           changes={"encoding": [upload["encoding"] or None, encoding]})
 
 
 async def get_upload(upload_id: int) -> dict:
@@ -177,14 +254,24 @@ async def apply_profile(upload_id: int, profile_id: int) -> None:
         }).where(ImportUpload.id == upload_id)
 
 
-def preview(upload: dict, upload_dir: Path, limit: int = PREVIEW_ROWS) -> tuple[list[dict], list[list[Any]]]:
-    """The first rows after normalisation (each with its values or its reason), and sample cells."""
-    source = open_source(stored_path(upload_dir, upload), sheet=upload["sheet"] or None)
+async def preview(upload: dict, upload_dir: Path, limit: int = PREVIEW_ROWS) -> tuple[list[dict], list[list[Any]]]:
+    """The first rows after normalisation (each with its values or its reason), and sample cells,
+    read in a worker thread; a file that cannot be read (or is gone) is Invalid / Conflict, not a crash."""
+    require_file(upload)
+    try:
+        return await asyncio.to_thread(_preview, upload, upload_dir, limit)
+    except Unreadable as error:
+        raise Invalid({"file": error.message}) from None
+    except FileNotFoundError:
+        raise Conflict(rule_message(REMOVED)) from None
+
+
+def _preview(upload: dict, upload_dir: Path, limit: int) -> tuple[list[dict], list[list[Any]]]:
+    source = open_source(stored_path(upload_dir, upload), sheet=upload["sheet"] or None,
+                         encoding=upload["encoding"] or None)
     rows, samples = [], []
     width = len(source.headers)
-    for line, cells in source.rows():
-        if len(rows) >= limit:
-            break
+    for line, cells in source.first_rows(limit):
         samples.append(cells)
         try:
             values = normalize_row(upload["kind"], mapped((line, cells), upload["mapping"], width))
@@ -209,3 +296,33 @@ def _flat(values: dict) -> dict:
             flat[key] = value
     return flat
 
+
+
+# --- how long a stored file lives --------------------------------------------------------------
+
+
+async def remove_file(upload_id: int, upload_dir: Path, why: str) -> None:
+    """Delete an upload's stored file (the upload row stays, saying why the file is gone)."""
+    upload = await get_upload(upload_id)
+    if upload["file_removed_at"] is not None:
+        return
+    await asyncio.to_thread(stored_path(upload_dir, upload).unlink, missing_ok=True)
+    async with db.write_transaction():
+        await ImportUpload.update({ImportUpload.file_removed_at: dt.datetime.now(dt.timezone.utc),
+                                   ImportUpload.file_removed_why: why}).where(ImportUpload.id == upload_id)
+
+
+async def stored_uploads() -> list[dict]:
+    """Uploads whose file is still in the upload directory."""
+    return await ImportUpload.select(*ImportUpload.all_columns()).where(
+        ImportUpload.file_removed_at.is_null()).order_by(ImportUpload.id).output(load_json=True)
+
+
+async def remove_expired(upload_dir: Path, retention_hours: float) -> int:
+    """Delete the stored files of uploads older than the retention period that no run is reading."""
+    cutoff = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=retention_hours)
+    expired = [upload for upload in await stored_uploads()
+               if upload["created_at"] < cutoff and upload["status"] not in ("checking", "running")]
+    for upload in expired:
+        await remove_file(upload["id"], upload_dir, REMOVED_EXPIRED)
+    return len(expired)

@@ -10,15 +10,14 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
-from litestar.response import Response, Template
+from litestar.response import Response, Stream, Template
 
 from crm.errors import Invalid
-from crm.importing import batches, jobs, uploads
-from crm.importing.export import csv_bytes
+from crm.importing import batches, jobs, rowfile, uploads
 from crm.importing.mapping import FIELDS
-from crm.services import reads
+from crm.services import audit, reads
 from crm.web.auth import csrf_header_required, requires_role
-from crm.web.render import download, form_data, int_or_none, is_htmx, page, see_other
+from crm.web.render import download_stream, form_data, int_or_none, is_htmx, page, see_other
 
 ADMIN = requires_role("admin")
 UPLOAD_CHUNK = 1 << 20
@@ -69,6 +68,17 @@ class ImportController(Controller):
     async def show_mapping(self, request: Request, upload_id: FromPath[int]) -> Template:
         return await _mapping_page(request, upload_id, errors={})
 
+    @post("/uploads/{upload_id:int}/encoding")
+    async def choose_encoding(self, request: Request, upload_id: FromPath[int]) -> Template | Response:
+        """The admin's choice when detection could not settle the encoding."""
+        data = await form_data(request)
+        try:
+            await uploads.set_encoding(upload_id, str(data.get("encoding", "")),
+                                       upload_dir=_settings(request).upload_dir, actor_id=request.user.id)
+        except Invalid as error:
+            return await _mapping_page(request, upload_id, errors=error.field_errors, status_code=422)
+        return see_other(request, f"/imports/uploads/{upload_id}")
+
     @post("/uploads/{upload_id:int}/mapping")
     async def save_mapping(self, request: Request, upload_id: FromPath[int]) -> Template | Response:
         data = await form_data(request)
@@ -90,10 +100,17 @@ class ImportController(Controller):
     async def preview(self, request: Request, upload_id: FromPath[int]) -> Template:
         settings = _settings(request)
         upload = await uploads.get_upload(upload_id)
-        rows, _ = uploads.preview(upload, settings.upload_dir)
+        if uploads.file_removed(upload):
+            return page("imports/removed.html", upload=upload)
+        try:
+            rows, _ = await uploads.preview(upload, settings.upload_dir)
+            file_error = None
+        except Invalid as error:
+            rows, file_error = [], error.field_errors.get("file")
+        await _viewed(request, "import_upload", upload_id, "preview")
         columns = sorted({key for row in rows for key in row["values"]})
-        return page("imports/preview.html", upload=upload, rows=rows, columns=columns,
-                    progress=jobs.read_progress(settings.upload_dir, upload_id))
+        return page("imports/preview.html", status_code=422 if file_error else 200, upload=upload, rows=rows,
+                    columns=columns, file_error=file_error, progress=jobs.read_progress(settings.upload_dir, upload_id))
 
     @get("/uploads/{upload_id:int}/status")
     async def status(self, request: Request, upload_id: FromPath[int]) -> Template | Response:
@@ -111,17 +128,20 @@ class ImportController(Controller):
         return see_other(request, f"/imports/uploads/{upload_id}/status")
 
     @get("/{batch_id:int}")
-    async def show_batch(self, batch_id: FromPath[int]) -> Template:
-        return page("imports/batch.html", batch=await batches.get_batch(batch_id),
-                    row_errors=await batches.row_errors(batch_id, limit=20))
+    async def show_batch(self, request: Request, batch_id: FromPath[int]) -> Template:
+        batch = await batches.get_batch(batch_id)
+        row_errors = await batches.row_errors(batch_id, limit=20)
+        if row_errors:  # the rows quote the file's cells
+            await _viewed(request, "import_batch", batch_id, "row_errors")
+        return page("imports/batch.html", batch=batch, row_errors=row_errors)
 
     @get("/{batch_id:int}/errors.csv")
-    async def error_file(self, batch_id: FromPath[int]) -> Response:
-        """The rows the batch could not take: line, reason and the original cells."""
+    async def error_file(self, request: Request, batch_id: FromPath[int]) -> Stream:
+        """The rows the batch could not take: line, reason and the original cells, streamed from the
+        database a page at a time."""
         batch = await batches.get_batch(batch_id)
-        rows = [[row["line"], row["reason"], *row["cells"]] for row in await batches.row_errors(batch_id)]
-        name = f"errors-{batch_id}-{Path(batch['file_name']).stem}.csv"
-        return download(csv_bytes(["line", "reason", *batch["headers"]], rows), name)
+        await _viewed(request, "import_batch", batch_id, "error_file")
+        return download_stream(rowfile.stream(batch), f"errors-{batch_id}-{Path(batch['file_name']).stem}.csv")
 
     @post("/{batch_id:int}/revert")
     async def revert(self, request: Request, batch_id: FromPath[int]) -> Template | Response:
@@ -135,8 +155,27 @@ class ImportController(Controller):
 
 async def _mapping_page(request: Request, upload_id: int, *, errors: dict, chosen: dict | None = None,
                         status_code: int = 200) -> Template:
+    """The mapping, or first what the file needs before it can be mapped (its encoding), or the
+    notice that its file is gone."""
+    upload_dir = _settings(request).upload_dir
     upload = await uploads.get_upload(upload_id)
-    _, samples = uploads.preview(upload, _settings(request).upload_dir, limit=3)
+    if uploads.file_removed(upload):
+        return page("imports/removed.html", upload=upload)
+    if uploads.needs_encoding(upload):
+        choices = await uploads.encoding_candidates(upload, upload_dir)
+        await _viewed(request, "import_upload", upload_id, "encoding")
+        return page("imports/encoding.html", status_code=status_code, upload=upload, choices=choices, errors=errors)
+    try:
+        _, samples = await uploads.preview(upload, upload_dir, limit=3)
+    except Invalid as error:
+        samples, errors, status_code = [], {**errors, **error.field_errors}, 422
+    await _viewed(request, "import_upload", upload_id, "mapping")
     return page("imports/mapping.html", status_code=status_code, upload=upload, samples=samples,
                 fields=FIELDS[upload["kind"]], chosen=chosen if chosen is not None else upload["mapping"],
                 profiles=await uploads.list_profiles(upload["kind"]), errors=errors)
+
+
+async def _viewed(request: Request, entity: str, entity_id: int, what: str) -> None:
+    """The use log: an admin saw the file's cells (personal data)."""
+    await audit.record_now(action="view", entity=entity, entity_id=entity_id, actor_id=request.user.id,
+                           changes={"view": [None, what]})

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, AsyncIterable
 
 from litestar import Request
-from litestar.response import Redirect, Response, Template
+from litestar.response import Redirect, Response, Stream, Template
 
 from crm.domain.dates import parse_date
 
@@ -32,11 +32,20 @@ def see_other(request: Request, url: str) -> Response:
     return Redirect(url, status_code=303)
 
 
-def download(content: bytes, filename: str, media_type: str = "text/csv; charset=utf-8") -> Response:
-    """A file to save; the name is reduced to safe characters (it may come from an uploaded file)."""
+def _attachment(filename: str) -> dict[str, str]:
+    """The name is reduced to safe characters (it may come from an uploaded file)."""
     safe_name = re.sub(r"[^A-Za-z0-9._-]+", "_", filename).strip("._") or "download"
-    return Response(content, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{safe_name}"'})
+    return {"Content-Disposition": f'attachment; filename="{safe_name}"'}
+
+
+def download(content: bytes, filename: str, media_type: str = "text/csv; charset=utf-8") -> Response:
+    """A file to save."""
+    return Response(content, media_type=media_type, headers=_attachment(filename))
+
+
+def download_stream(chunks: AsyncIterable[bytes], filename: str, media_type: str = "text/csv; charset=utf-8") -> Stream:
+    """A file to save, sent as it is made (a big one is never whole in memory)."""
+    return Stream(chunks, media_type=media_type, headers=_attachment(filename))
 
 
 def local_path(url: str | None, default: str = "/") -> str:
