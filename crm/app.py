@@ -11,6 +11,7 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from crm import db, i18n
 from crm.domain.phones import format_phone
@@ -89,7 +90,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ImportController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], cache_control=None),
         ],
-        middleware=[DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS)],
+        middleware=[
+            DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies),
+            DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS),
+        ],
         before_send=[add_security_headers],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

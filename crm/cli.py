@@ -72,7 +72,8 @@ def serve(host: str, port: int, demo: bool) -> None:
     if demo:
         run(_load_demo)
     click.echo(f"Espoo business CRM at http://{host}:{port}/", err=True)
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    # the app decides which proxies' X-Forwarded-* headers it believes (CRM_TRUSTED_PROXIES), not uvicorn
+    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=False)
 
 
 async def _load_demo() -> None:
@@ -147,10 +148,12 @@ def _import_command(kind: str) -> click.Command:
     @click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                   help='Mapping profile JSON: {"header as written": "field" or null}.')
     @click.option("--sheet", help="XLSX sheet to read (default: the first).")
+    @click.option("--encoding", help="The CSV file's encoding, e.g. cp1252 (default: detected; a file whose "
+                                     "encoding is not clear is refused with the candidates).")
     @click.option("--dry-run", is_flag=True, help="Report the counts; write nothing.")
     @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
     def command(file: Path, department: str | None, mapping_file: Path | None, sheet: str | None,
-                dry_run: bool, as_json: bool) -> None:
+                encoding: str | None, dry_run: bool, as_json: bool) -> None:
         from crm.importing.load import ImportRefused
 
         profile = None
@@ -164,7 +167,7 @@ def _import_command(kind: str) -> click.Command:
         error_path = Path.cwd() / f"{file.stem}.errors.csv"
         try:
             summary = run(_run_import, kind, file, department=department, profile=profile, sheet=sheet,
-                          dry_run=dry_run, error_path=error_path)
+                          encoding=encoding, dry_run=dry_run, error_path=error_path)
         except ImportRefused as error:
             _fail(f"{file.name} refused: {error}")
         if as_json:
@@ -180,11 +183,13 @@ def _import_command(kind: str) -> click.Command:
 
 
 async def _run_import(kind: str, file: Path, **options: Any):
-    from crm.importing.load import import_file
-    from crm.importing.read import Unreadable, estimate_rows, open_source
+    from crm.importing.load import ImportRefused, import_file
+    from crm.importing.read import EncodingUnclear, Unreadable, estimate_rows, open_source
 
     try:
-        total = estimate_rows(open_source(file, sheet=options.get("sheet")))
+        total = estimate_rows(open_source(file, sheet=options.get("sheet"), encoding=options.get("encoding")))
+    except EncodingUnclear as error:
+        raise ImportRefused(f"{error}: choose one with --encoding (e.g. --encoding {error.candidates[0]})") from None
     except Unreadable:
         total = None  # import_file refuses it with the reason
     with tqdm(total=total, unit=" rows", desc=file.name, file=sys.stderr, disable=None) as bar:
@@ -242,13 +247,16 @@ def export(kind: str, file_format: str, output: Path | None, include_confidentia
 def retention(years: int, apply_: bool) -> None:
     """List (and with --apply anonymise) contacts with no interaction in N years. A dry run by default."""
     from crm.services.contacts import erase_contact, retention_candidates
+    from crm.settings import Settings
+
+    upload_dir = Settings.from_env().upload_dir
 
     async def job() -> int:
         candidates = await retention_candidates(years)
         for row in candidates:
             click.echo(f"contact #{row['id']} {row['first_name']} {row['last_name']}".rstrip())
             if apply_:
-                await erase_contact(row["id"])
+                await erase_contact(row["id"], upload_dir=upload_dir)
         return len(candidates)
 
     count = run(job)

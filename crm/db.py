@@ -55,6 +55,14 @@ def write_transaction():
     return db.transaction()
 
 
+async def serialize(name: str) -> None:
+    """Inside a write_transaction(): transactions that call this with the same name run one at a
+    time, up to their commit. SQLite's BEGIN IMMEDIATE already holds the database's write lock;
+    PostgreSQL takes a transaction-scoped advisory lock."""
+    if not is_sqlite():
+        await _connection().execute("SELECT pg_advisory_xact_lock(hashtext($1))", name)
+
+
 def prepare_sqlite_file(path: str) -> None:
     """WAL is a property of the file: set it once, before the app serves."""
     with sqlite3.connect(path) as connection:

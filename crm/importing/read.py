@@ -193,7 +193,8 @@ def encoding_choices(path: Path | str, lines: int = 5) -> list[tuple[str, list[s
     candidates = encoding_candidates(head)
     if not candidates:
         return []
-    texts = {encoding: head.decode(encoding, errors=_errors_for(encoding)).splitlines()[:-1] or [""]
+    cut = len(head) == SAMPLE_BYTES  # the sample may end inside a line
+    texts = {encoding: head.decode(encoding, errors=_errors_for(encoding)).splitlines()[:-1 if cut else None] or [""]
              for encoding in candidates}
     first = texts[candidates[0]]
     wanted = [0] + [number for number, line in enumerate(first) if number and not line.isascii()][:lines]

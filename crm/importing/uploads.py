@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import uuid
 from pathlib import Path
 from typing import Any, AsyncIterator
 
 from crm import db
+from crm.domain.erasure import Person, holds_person
 from crm.domain.problems import N_, rule_message
 from crm.errors import Conflict, Invalid, NotFound
 from crm.importing.mapping import (
@@ -326,3 +328,32 @@ async def remove_expired(upload_dir: Path, retention_hours: float) -> int:
     for upload in expired:
         await remove_file(upload["id"], upload_dir, REMOVED_EXPIRED)
     return len(expired)
+
+
+async def remove_files_naming(who: Person, upload_dir: Path) -> int:
+    """Erasure: delete every stored file with a row that holds the person."""
+    removed = 0
+    for upload in await stored_uploads():
+        if await asyncio.to_thread(_names_person, stored_path(upload_dir, upload), upload, who):
+            await remove_file(upload["id"], upload_dir, REMOVED_ERASED)
+            removed += 1
+    return removed
+
+
+def _names_person(path: Path, upload: dict, who: Person) -> bool:
+    """Blocking: does a row of the file hold the person? A file that cannot be read is deleted too."""
+    terms = [term.lower() for term in who.search_terms()]
+    try:
+        try:
+            source = open_source(path, sheet=upload["sheet"] or None, encoding=upload["encoding"] or None)
+        except EncodingUnclear:  # not chosen yet: UTF-8 with Windows-1252 for the rest reads every byte
+            source = open_source(path, encoding="utf-8")
+        for _, cells in itertools.chain([(0, source.headers)], source.rows()):
+            text = "\x1f".join(str(cell) for cell in cells if cell is not None).lower()
+            if any(term in text for term in terms) and holds_person(cells, who):
+                return True
+    except Unreadable:
+        return True
+    except FileNotFoundError:
+        return False
+    return False

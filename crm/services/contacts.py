@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from piccolo.columns.combination import WhereRaw
+
 from crm import db
+from crm.domain import erasure
 from crm.domain.dates import parse_date
 from crm.domain.names import name_key, person_key
 from crm.domain.problems import Problem, rule_message
@@ -14,7 +18,18 @@ from crm.domain.ytunnus import business_id_in
 from crm.errors import Invalid, NotFound
 from crm.services import audit
 from crm.services.lookups import existing
-from crm.tables import Company, CompanyContact, Contact, InteractionContact
+from crm.domain.erasure import ERASED, PERSONAL_FIELDS
+from crm.tables import (
+    AuditEvent,
+    Company,
+    CompanyContact,
+    Contact,
+    ImportBatch,
+    ImportChange,
+    ImportRowError,
+    ImportUpload,
+    InteractionContact,
+)
 
 ENTITY = "contact"
 
@@ -138,16 +153,18 @@ def _describe(role: Mapping[str, Any]) -> dict:
     return {key: audit.jsonable(value) for key, value in role.items()}
 
 
-PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "title")
-
-
-async def erase_contact(contact_id: int, *, actor_id: int | None = None) -> None:
-    """GDPR erasure: blank the personal fields, keep the interactions and their history.
-    The erasure is audited by field name only, so the event itself holds no personal data."""
+async def erase_contact(contact_id: int, *, upload_dir: Path, actor_id: int | None = None) -> None:
+    """GDPR erasure: blank the personal fields, keep the interactions and their history, and reach
+    every copy of the person the record keeps elsewhere: the record's history (audit events, an
+    import's prior values), the rows of imported files that were not stored (row errors, and with
+    them the error files), and the stored upload files that name them (deleted, and with them the
+    previews that would re-read them). The erasure is audited by field name only, so the event
+    itself holds no personal data."""
     async with db.write_transaction():
         old = await existing(Contact.select().where(Contact.id == contact_id), "Contact", contact_id)
         if old["erased_at"] is not None:
             return
+        who = erasure.person([old, *await _earlier_versions(contact_id)])
         now = dt.datetime.now(dt.timezone.utc)
         await Contact.update({
             Contact.first_name: "", Contact.last_name: "", Contact.email: None, Contact.phone: "",
@@ -155,17 +172,33 @@ async def erase_contact(contact_id: int, *, actor_id: int | None = None) -> None
             Contact.updated_by: actor_id,
         }).where(Contact.id == contact_id)
         await _scrub_history(contact_id)
+        await _scrub_import_rows(who)
         await audit.record(action="erase", entity=ENTITY, entity_id=contact_id, actor_id=actor_id,
-                           changes={field: ["(erased)", None] for field in PERSONAL_FIELDS if old[field]})
+                           changes={field: [ERASED, None] for field in PERSONAL_FIELDS if old[field]})
+    from crm.importing.uploads import remove_files_naming  # importing builds on services, not the reverse
+
+    await remove_files_naming(who, upload_dir)
 
 
-ERASED = "(erased)"
+async def _earlier_versions(contact_id: int) -> list[dict]:
+    """The person's values as the record's history remembers them (their old e-mail too)."""
+    versions = []
+    events = await AuditEvent.select(AuditEvent.changes).where(
+        (AuditEvent.entity == ENTITY) & (AuditEvent.entity_id == contact_id)).output(load_json=True)
+    for event in events:
+        changes = event["changes"] or {}
+        for position in (0, 1):
+            versions.append({field: value[position] for field, value in changes.items()
+                             if field in PERSONAL_FIELDS and isinstance(value, list) and len(value) == 2})
+    changes = await ImportChange.select(ImportChange.old_values).where(
+        (ImportChange.entity == ENTITY) & (ImportChange.entity_id == contact_id)).output(load_json=True)
+    versions += [change["old_values"] or {} for change in changes]
+    return versions
 
 
 async def _scrub_history(contact_id: int) -> None:
     """The record's history keeps who did what and when, not the person's data: earlier audit events
     and import prior values lose their personal fields' values."""
-    from crm.tables import AuditEvent, ImportChange
 
     def scrub(values: dict) -> dict:
         return {field: ([ERASED if item not in (None, "") else item for item in value]
@@ -182,6 +215,41 @@ async def _scrub_history(contact_id: int) -> None:
     for change in changes:
         await ImportChange.update({ImportChange.old_values: scrub(change["old_values"] or {})}).where(
             ImportChange.id == change["id"])
+
+
+SCRUB_PAGE = 1_000
+
+
+async def _scrub_import_rows(who: erasure.Person) -> None:
+    """Rows of imported files that hold the person (row errors: the error files are made from them),
+    and batch and upload messages that quote them. The database preselects rows holding one of the
+    person's search terms; the rules in crm.domain.erasure decide."""
+    terms = sorted({variant for term in who.search_terms()
+                    for variant in (term, term.lower(), term.upper(), term.title())})
+    if not terms:
+        return
+    holds = " OR ".join(["CAST(cells AS TEXT) LIKE {}", "reason LIKE {}"] * len(terms))
+    patterns = [f"%{term}%" for term in terms for _ in (0, 1)]
+    after = 0
+    while True:
+        rows = await ImportRowError.select(ImportRowError.id, ImportRowError.reason, ImportRowError.cells).where(
+            (ImportRowError.id > after) & WhereRaw(f"({holds})", *patterns)
+        ).order_by(ImportRowError.id).limit(SCRUB_PAGE).output(load_json=True)
+        if not rows:
+            break
+        after = rows[-1]["id"]
+        for row in rows:
+            cells = row["cells"] or []
+            if erasure.holds_person(cells, who) or erasure.mentions_person(row["reason"], who):
+                await ImportRowError.update({
+                    ImportRowError.cells: erasure.scrub_cells(cells, who),
+                    ImportRowError.reason: erasure.scrub_text(row["reason"], who),
+                }).where(ImportRowError.id == row["id"])
+    for table in (ImportBatch, ImportUpload):
+        for row in await table.select(table.id, table.message).where(table.message != ""):
+            if erasure.mentions_person(row["message"], who):
+                await table.update({table.message: erasure.scrub_text(row["message"], who)}).where(
+                    table.id == row["id"])
 
 
 async def retention_candidates(years: int, *, today: dt.date | None = None) -> list[dict]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from crm.services import audit
 from crm.services.lookups import existing
+from crm.services.reads import only_readable
+from crm.services.sessions import CurrentUser
 from crm.tables import (
     AuditEvent,
     CompanyContact,
@@ -13,7 +15,8 @@ from crm.tables import (
 )
 
 
-async def contact_data(contact_id: int) -> dict:
+async def contact_data(contact_id: int, viewer: CurrentUser) -> dict:
+    """The interactions are those the viewer may read (managers and admins, who export: all)."""
     contact = await existing(Contact.select().where(Contact.id == contact_id), "Contact", contact_id)
     roles = await CompanyContact.select(
         CompanyContact.company.name, CompanyContact.company.business_id, CompanyContact.role,
@@ -21,10 +24,10 @@ async def contact_data(contact_id: int) -> dict:
     ).where(CompanyContact.contact == contact_id)
     interaction_ids = [row["interaction"] for row in await InteractionContact.select(
         InteractionContact.interaction).where(InteractionContact.contact == contact_id)]
-    interactions = await Interaction.select(
+    interactions = await only_readable(Interaction.select(
         Interaction.date, Interaction.company.name, Interaction.department.code, Interaction.kind,
         Interaction.subject, Interaction.notes, Interaction.confidential,
-    ).where(Interaction.id.is_in(interaction_ids or [0])).order_by(Interaction.date)
+    ).where(Interaction.id.is_in(interaction_ids or [0])), viewer).order_by(Interaction.date)
     history = await AuditEvent.select(AuditEvent.at, AuditEvent.actor, AuditEvent.action).where(
         (AuditEvent.entity == "contact") & (AuditEvent.entity_id == contact_id)).order_by(AuditEvent.at)
     return {

@@ -125,6 +125,15 @@ def _newest_first(select):
     return select.order_by(Interaction.date, ascending=False).order_by(Interaction.id, ascending=False)
 
 
+def only_readable(select, user: CurrentUser):
+    """Only the interactions the user may read in full (crm.domain.access): confidential ones of
+    other departments are left out, not masked."""
+    if user.role in SEES_ALL_CONFIDENTIAL:
+        return select
+    return select.where((Interaction.confidential == False)  # noqa: E712
+                        | (Interaction.department == user.department_id))
+
+
 def mask(rows: list[dict], user: CurrentUser) -> list[dict]:
     """Others see that a confidential interaction exists (date, department), not what it says."""
     for row in rows:
@@ -164,10 +173,9 @@ async def timeline(company_id: int, user: CurrentUser, filters: TimelineFilters,
                    per_page: int = PER_PAGE) -> Page:
     """Every department's interactions with the company, newest first."""
     select = filters.apply(Interaction.select(*_interaction_columns()).where(Interaction.company == company_id))
-    if (filters.kind or filters.programme_id) and user.role not in SEES_ALL_CONFIDENTIAL:
+    if filters.kind or filters.programme_id:
         # filtering by what masking hides would tell it: hidden rows never match those filters
-        select = select.where((Interaction.confidential == False)  # noqa: E712
-                              | (Interaction.department == user.department_id))
+        select = only_readable(select, user)
     result = await fetch_page(_newest_first(select), page, per_page)
     await _attach_contacts_and_programmes(result.rows)
     mask(result.rows, user)
@@ -221,8 +229,11 @@ async def contact_page(contact_id: int, user: CurrentUser, page: int = 1) -> dic
         CompanyContact.id, CompanyContact.role, CompanyContact.start_date, CompanyContact.end_date,
         CompanyContact.company.id, CompanyContact.company.name, CompanyContact.company.business_id,
     ).where(CompanyContact.contact == contact_id).order_by(CompanyContact.start_date, ascending=False)
-    select = Interaction.select(*_interaction_columns()).where(
-        WhereRaw("interaction.id IN (SELECT interaction FROM interaction_contact WHERE contact = {})", contact_id))
+    # Not even masked: that the person took part in another department's confidential interaction
+    # is itself what the confidentiality protects (the company timeline shows that one exists).
+    select = only_readable(Interaction.select(*_interaction_columns()).where(
+        WhereRaw("interaction.id IN (SELECT interaction FROM interaction_contact WHERE contact = {})", contact_id)),
+        user)
     contact["interactions"] = await fetch_page(_newest_first(select), page, PER_PAGE)
     mask(contact["interactions"].rows, user)
     return contact

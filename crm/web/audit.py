@@ -27,6 +27,7 @@ class AuditController(Controller):
     async def contact_history(self, request: Request, contact_id: FromPath[int]) -> Template:
         contact = await reads.contact_page(contact_id, request.user)
         name = f"{contact['first_name']} {contact['last_name']}".strip() or f"#{contact_id}"
+        await audit.record_now(action="view", entity="contact", entity_id=contact_id, actor_id=request.user.id)
         return page("history.html", title=name, back=f"/contacts/{contact_id}",
                     events=list(reversed(await audit.history("contact", contact_id))))
 

@@ -52,6 +52,7 @@ class ContactController(Controller):
     @get("/{contact_id:int}/edit")
     async def edit_contact(self, request: Request, contact_id: FromPath[int]) -> Template:
         contact = await reads.contact_page(contact_id, request.user)
+        await audit.record_now(action="view", entity="contact", entity_id=contact_id, actor_id=request.user.id)
         return page("contacts/form.html", contact=contact, role={}, errors={}, company=None)
 
     @post("/{contact_id:int}")
@@ -68,7 +69,7 @@ class ContactController(Controller):
     @get("/{contact_id:int}/export.json", guards=[requires_role("manager", "admin")])
     async def export_json(self, request: Request, contact_id: FromPath[int]) -> Response:
         """Everything about one person (GDPR access request), as JSON."""
-        data = await gdpr.contact_data(contact_id)
+        data = await gdpr.contact_data(contact_id, request.user)
         await audit.record_now(action="export", entity="contact", entity_id=contact_id, actor_id=request.user.id,
                                changes={"format": [None, "json"]})
         return download(json.dumps(data, ensure_ascii=False, indent=2).encode(), f"contact-{contact_id}.json",
@@ -77,7 +78,7 @@ class ContactController(Controller):
     @get("/{contact_id:int}/export.csv", guards=[requires_role("manager", "admin")])
     async def export_csv(self, request: Request, contact_id: FromPath[int]) -> Response:
         """The same as CSV for Finnish Excel: one section per kind of data."""
-        data = await gdpr.contact_data(contact_id)
+        data = await gdpr.contact_data(contact_id, request.user)
         rows = [["contact", field, value] for field, value in data["contact"].items()]
         for section in ("roles", "interactions", "processing_log"):
             rows += [[f"{section} {number}", field, value]
@@ -92,7 +93,8 @@ class ContactController(Controller):
         if data.get("confirm") != "erase":
             contact = await reads.contact_page(contact_id, request.user)
             return page("contacts/show.html", status_code=422, contact=contact, erase_error=True)
-        await contacts.erase_contact(contact_id, actor_id=request.user.id)
+        await contacts.erase_contact(contact_id, upload_dir=request.app.state.settings.upload_dir,
+                                     actor_id=request.user.id)
         return see_other(request, f"/contacts/{contact_id}")
 
     @post("/{contact_id:int}/roles")

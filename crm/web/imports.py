@@ -107,7 +107,7 @@ class ImportController(Controller):
             file_error = None
         except Invalid as error:
             rows, file_error = [], error.field_errors.get("file")
-        await _viewed(request, "import_upload", upload_id, "preview")
+        await _viewed(request, "import_upload", upload_id)
         columns = sorted({key for row in rows for key in row["values"]})
         return page("imports/preview.html", status_code=422 if file_error else 200, upload=upload, rows=rows,
                     columns=columns, file_error=file_error, progress=jobs.read_progress(settings.upload_dir, upload_id))
@@ -132,7 +132,7 @@ class ImportController(Controller):
         batch = await batches.get_batch(batch_id)
         row_errors = await batches.row_errors(batch_id, limit=20)
         if row_errors:  # the rows quote the file's cells
-            await _viewed(request, "import_batch", batch_id, "row_errors")
+            await _viewed(request, "import_batch", batch_id)
         return page("imports/batch.html", batch=batch, row_errors=row_errors)
 
     @get("/{batch_id:int}/errors.csv")
@@ -140,7 +140,7 @@ class ImportController(Controller):
         """The rows the batch could not take: line, reason and the original cells, streamed from the
         database a page at a time."""
         batch = await batches.get_batch(batch_id)
-        await _viewed(request, "import_batch", batch_id, "error_file")
+        await _viewed(request, "import_batch", batch_id)
         return download_stream(rowfile.stream(batch), f"errors-{batch_id}-{Path(batch['file_name']).stem}.csv")
 
     @post("/{batch_id:int}/revert")
@@ -163,19 +163,18 @@ async def _mapping_page(request: Request, upload_id: int, *, errors: dict, chose
         return page("imports/removed.html", upload=upload)
     if uploads.needs_encoding(upload):
         choices = await uploads.encoding_candidates(upload, upload_dir)
-        await _viewed(request, "import_upload", upload_id, "encoding")
+        await _viewed(request, "import_upload", upload_id)
         return page("imports/encoding.html", status_code=status_code, upload=upload, choices=choices, errors=errors)
     try:
         _, samples = await uploads.preview(upload, upload_dir, limit=3)
     except Invalid as error:
         samples, errors, status_code = [], {**errors, **error.field_errors}, 422
-    await _viewed(request, "import_upload", upload_id, "mapping")
+    await _viewed(request, "import_upload", upload_id)
     return page("imports/mapping.html", status_code=status_code, upload=upload, samples=samples,
                 fields=FIELDS[upload["kind"]], chosen=chosen if chosen is not None else upload["mapping"],
                 profiles=await uploads.list_profiles(upload["kind"]), errors=errors)
 
 
-async def _viewed(request: Request, entity: str, entity_id: int, what: str) -> None:
+async def _viewed(request: Request, entity: str, entity_id: int) -> None:
     """The use log: an admin saw the file's cells (personal data)."""
-    await audit.record_now(action="view", entity=entity, entity_id=entity_id, actor_id=request.user.id,
-                           changes={"view": [None, what]})
+    await audit.record_now(action="view", entity=entity, entity_id=entity_id, actor_id=request.user.id)
