@@ -27,19 +27,18 @@ class Person:
     phones: frozenset[str]  # national significant numbers ("401234567")
     names: frozenset[tuple[str, str]]  # folded (first, last)
     values: tuple[str, ...]  # every value as stored, longest first: what is replaced
+    last_names: frozenset[str]  # as stored
 
     def search_terms(self) -> list[str]:
         """Short strings every copy of the person's row holds one of, for a database to preselect
-        rows with (the rules here decide): e-mails, last names, a phone's last four digits."""
-        terms = set(self.emails) | {phone[-4:] for phone in self.phones}
-        for _, last in self.names:
-            terms.add(last)
+        rows with (the rules here decide): e-mails, last names as written, a phone's last four digits."""
+        terms = set(self.emails) | {phone[-4:] for phone in self.phones} | set(self.last_names)
         return sorted(term for term in terms if len(term) >= 2)
 
 
 def person(versions: Iterable[Mapping[str, Any]]) -> Person:
     """The person as they are and as they were (their earlier values from the record's history)."""
-    emails, phones, names, values = set(), set(), set(), set()
+    emails, phones, names, values, last_names = set(), set(), set(), set(), set()
     for version in versions:
         email = str(version.get("email") or "").strip().lower()
         if email:
@@ -50,12 +49,13 @@ def person(versions: Iterable[Mapping[str, Any]]) -> Person:
         first, last = fold(str(version.get("first_name") or "")), fold(str(version.get("last_name") or ""))
         if first and last:
             names.add((first, last))
+            last_names.add(str(version["last_name"]).strip())
         for name in PERSONAL_FIELDS:
             value = str(version.get(name) or "").strip()
             if value and value != ERASED:
                 values.add(value)
     return Person(frozenset(emails), frozenset(phones), frozenset(names),
-                  tuple(sorted(values, key=len, reverse=True)))
+                  tuple(sorted(values, key=len, reverse=True)), frozenset(last_names))
 
 
 def _national(phone: Any) -> str:
