@@ -240,6 +240,63 @@ def export(kind: str, file_format: str, output: Path | None, include_confidentia
     click.echo(f"{count} {kind} written to {output}", err=True)
 
 
+@main.group()
+def report() -> None:
+    """The study's reports."""
+
+
+@report.command("study")
+@click.option("--json", "as_json", is_flag=True, help="Print SPEC §9's object as one JSON object.")
+@click.option("--from", "date_from", help="Count what happened on or after this date (d.m.yyyy or yyyy-mm-dd).")
+@click.option("--to", "date_to", help="Count what happened on or before this date.")
+@click.option("--department", help="Only the companies this department holds (its code, e.g. TYO).")
+def report_study(as_json: bool, date_from: str | None, date_to: str | None, department: str | None) -> None:
+    """What a shared record gives: companies, what each department holds, overlap, sources, programmes."""
+    from crm.reports.scope import Scope
+    from crm.reports.study import study
+    from crm.services.lookups import department_id_by_code
+
+    async def job() -> dict:
+        scope = Scope(date_from=_date_option("--from", date_from), date_to=_date_option("--to", date_to),
+                      department_id=await department_id_by_code(department) if department else None)
+        return await study(scope)
+
+    result = run(job)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        click.echo(_study_text(result))
+
+
+def _date_option(name: str, value: str | None):
+    from crm.domain.dates import parse_date
+
+    try:
+        return parse_date(value) if value else None
+    except ValueError as error:
+        _fail(f"{name}: {error}")
+
+
+def _study_text(result: dict) -> str:
+    """The study's object as tables a terminal shows."""
+    import pandas as pd
+
+    codes = list(result["held_by"])
+    served = result["served_by"]
+    lines = [f"Companies in the record: {result['companies']}",
+             "Served by 0 / 1 / 2 / 3+ departments: " + " / ".join(str(served[key]) for key in ("0", "1", "2", "3+")),
+             "", "Companies each department holds, and how many of them another department holds too:"]
+    overlap = pd.DataFrame([[result["overlap"][a][b] for b in codes] for a in codes], index=codes, columns=codes)
+    lines += [overlap.to_string(), ""]
+    if result["sources"]:
+        sources = pd.DataFrame(result["sources"]).set_index("batch_id")
+        lines += ["Source files:", sources.to_string(), ""]
+    if result["programmes"]:
+        programmes = pd.DataFrame.from_dict(result["programmes"], orient="index")
+        lines += ["Programmes:", programmes.to_string()]
+    return "\n".join(lines).rstrip()
+
+
 @main.command()
 @click.option("--years", default=5, show_default=True, type=click.IntRange(1, 100),
               help="Contacts with no interaction in this many years.")

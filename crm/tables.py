@@ -78,6 +78,7 @@ class ImportBatch(Table):
     unchanged = Integer(default=0)
     duplicates_in_file = Integer(default=0)
     errors = Integer(default=0)
+    invalid_business_ids = Integer(default=0, help_text="rows refused for an invalid Business ID")
     message = Text(default="", help_text="why a refused or failed batch stopped")
 
 
@@ -175,6 +176,29 @@ class Company(Table):
     created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
     updated_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
     import_batch = ForeignKey(ImportBatch, null=True, on_delete=OnDelete.set_null)
+
+
+class CompanySource(Table):
+    """Which department holds which company, and through what (SPEC §9): the fact the study counts.
+
+    One row per company and batch for an import (the rows that created, updated or matched it, or
+    named it from a contact or interaction row); one row per company and department for its
+    interactions (how many, first and last date) and for a company created by hand. Revert removes
+    a batch's rows; a merge moves them."""
+
+    class Via(str, Enum):
+        imported = "import"
+        interaction = "interaction"
+        created = "created"
+        register = "register"
+
+    company = ForeignKey(Company, null=False, on_delete=OnDelete.cascade)
+    department = ForeignKey(Department, null=True, on_delete=OnDelete.cascade)
+    via = Varchar(length=20, choices=Via)
+    import_batch = ForeignKey(ImportBatch, null=True, on_delete=OnDelete.cascade)
+    interactions = Integer(default=0, help_text="via interaction: how many the department logged")
+    first_date = Date(null=True, default=None)
+    last_date = Date(null=True, default=None)
 
 
 class CompanyProgramme(Table):

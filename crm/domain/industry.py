@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from crm.domain.problems import Problem
+from crm.domain.problems import N_, Problem
 
 CLASSIFICATIONS = ("TOL2008", "TOL2025")
 
@@ -95,3 +95,30 @@ def tol2008_divisions(section: str) -> list[str]:
     """The two-digit TOL 2008 divisions of a section letter ('J' -> ['58', ..., '63'])."""
     return [f"{division:02d}" for division, letter in sorted(_TOL2008_SECTION_OF_DIVISION.items())
             if letter == section]
+
+
+# TOL 2008 sections by letter, in English (gettext source; Finnish and Swedish in the catalogs).
+TOL2008_SECTION_NAMES = {
+    "A": N_("Agriculture, forestry and fishing"),
+    "B": N_("Mining and quarrying"),
+    "C": N_("Manufacturing"),
+    "D": N_("Electricity, gas, steam and air conditioning supply"),
+    "E": N_("Water supply; sewerage, waste management and remediation activities"),
+    "F": N_("Construction"),
+    "G": N_("Wholesale and retail trade; repair of motor vehicles and motorcycles"),
+    "H": N_("Transportation and storage"),
+    "I": N_("Accommodation and food service activities"),
+    "J": N_("Information and communication"),
+    "K": N_("Financial and insurance activities"),
+    "L": N_("Real estate activities"),
+    "M": N_("Professional, scientific and technical activities"),
+    "N": N_("Administrative and support service activities"),
+    "O": N_("Public administration and defence; compulsory social security"),
+    "P": N_("Education"),
+    "Q": N_("Human health and social work activities"),
+    "R": N_("Arts, entertainment and recreation"),
+    "S": N_("Other service activities"),
+    "T": N_("Activities of households as employers; undifferentiated goods- and services-producing activities of households for own use"),
+    "U": N_("Activities of extraterritorial organisations and bodies"),
+    "X": N_("Industry unknown"),
+}

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 from crm import db
 from crm.errors import Conflict, NotFound
-from crm.services import audit
+from crm.services import audit, holdings
 from crm.services.paging import Page, fetch_page
 from crm.tables import (
     Company,
@@ -56,6 +56,7 @@ async def revert_batch(batch_id: int, *, actor_id: int | None = None) -> RevertS
         finished = batch["finished_at"]
         await _restore_updated(batch_id, finished, summary)
         await _remove_created(batch_id, finished, summary)
+        await holdings.remove_batch_holdings(batch_id)
         note = f"Reverted: {summary.removed} removed, {summary.restored} restored"
         if summary.left_alone:
             note += "; left alone: " + "; ".join(summary.left_alone[:50])
@@ -129,7 +130,10 @@ async def _remove_created(batch_id: int, finished: dt.datetime, summary: RevertS
         summary.left_alone += [f"{name} #{record_id} was edited since the import" for record_id in sorted(ids)]
 
     interactions = [row["id"] for row in batch_rows["interaction"] if row["id"] not in edited["interaction"]]
+    pairs = await Interaction.select(Interaction.company, Interaction.department).where(
+        Interaction.import_batch == batch_id).distinct()
     await _delete_in_pages(Interaction, interactions)
+    await holdings.recount_interactions((pair["company"], pair["department"]) for pair in pairs)
     summary.removed += len(interactions)
 
     await CompanyContact.delete().where(CompanyContact.import_batch == batch_id)

@@ -33,6 +33,28 @@ def csv_bytes(header: list, rows: Iterable[list]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def xlsx_bytes(sheet_name: str, header: list, rows: Iterable[list]) -> bytes:
+    """A small XLSX in memory, with the same rule: no cell a spreadsheet would run as a formula."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_name[:31] or "Sheet")
+    sheet.append([_xlsx_cell(cell) for cell in header])
+    for row in rows:
+        sheet.append([_xlsx_cell(cell) for cell in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_cell(value: Any) -> Any:
+    """Control characters cannot be written to XLSX; once they are gone the text may start like a
+    formula ('\x01=1+1'), so it is checked after."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value)) if isinstance(value, str) else value
+
+
 def _display(value: Any) -> Any:
     if value is None:
         return ""
@@ -117,16 +139,12 @@ async def export_file(kind: str, path: Path, *, file_format: str = "csv", includ
                 count += 1
         return count
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(kind)
     sheet.append(headers)
     async for row in rows:
-        # Control characters a CSV import kept cannot be written to XLSX; once they are gone the text may
-        # start like a formula ('\x01=1+1'), so it is checked again.
-        sheet.append([safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value)) if isinstance(value, str) else value
-                      for value in row])
+        sheet.append([_xlsx_cell(value) for value in row])
         count += 1
     workbook.save(path)
     return count

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable
 from crm import db, search
 from crm.domain.names import company_search_text, fold, name_key
 from crm.domain.records import with_new_company_defaults
+from crm.domain.ytunnus import normalize_business_id
 from crm.importing.mapping import (
     MappingError,
     check_mapping,
@@ -33,7 +34,7 @@ from crm.importing import rowfile
 from crm.importing.normalize import RowError
 from crm.importing.prepare import chunks_of, few_collections
 from crm.importing.read import Unreadable, open_source
-from crm.services import audit
+from crm.services import audit, holdings
 from crm.tables import (
     Contact,
     Department,
@@ -130,6 +131,7 @@ async def import_file(
     except (Unreadable, MappingError) as error:
         raise _refused(error) from None
     context = await _Context.create(kind, department, actor_id)
+    context.business_id_column = next((index for index, name in mapping.items() if name == "business_id"), None)
     if department and context.default_department is None:
         raise ImportRefused(f"Unknown department '{department}'")
     file_name = file_name or path.name
@@ -189,7 +191,8 @@ async def _finish(summary: Summary, context: _Context) -> None:
     counts = {name: getattr(summary, name) for name in
               ("rows", "created", "updated", "unchanged", "duplicates_in_file", "errors")}
     await ImportBatch.update(
-        {**counts, ImportBatch.status: "committed", ImportBatch.finished_at: dt.datetime.now(dt.timezone.utc)}
+        {**counts, ImportBatch.invalid_business_ids: context.invalid_business_ids,
+         ImportBatch.status: "committed", ImportBatch.finished_at: dt.datetime.now(dt.timezone.utc)}
     ).where(ImportBatch.id == context.batch_id)
     await audit.record(
         action="import", entity="import_batch", entity_id=context.batch_id, actor_id=context.actor_id,
@@ -214,6 +217,7 @@ async def _record_errors(failed, context, errors) -> None:
     if not failed:
         return
     failed.sort()
+    context.invalid_business_ids += sum(1 for _, cells, _ in failed if _invalid_business_id(cells, context))
     await db.insert_rows(
         "import_row_error",
         ["import_batch", "line", "reason", "cells"],
@@ -222,6 +226,18 @@ async def _record_errors(failed, context, errors) -> None:
     )
     if errors:
         errors.write(failed)
+
+
+def _invalid_business_id(cells: list, context: _Context) -> bool:
+    """The study counts the rows a department's file wrote a Business ID into that is none."""
+    column = context.business_id_column
+    if column is None or column >= len(cells) or not str(cells[column] or "").strip():
+        return False
+    try:
+        normalize_business_id(cells[column])
+    except ValueError:
+        return True
+    return False
 
 
 def _cell(value: Any) -> Any:
@@ -270,6 +286,9 @@ class _Context:
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     batch_id: int | None = None
     seen: set[int] = field(default_factory=set)
+    held: set[tuple[int, int]] = field(default_factory=set)
+    business_id_column: int | None = None
+    invalid_business_ids: int = 0
 
     @classmethod
     async def create(cls, kind: str, department: str | None, actor_id: int | None) -> _Context:
@@ -296,6 +315,14 @@ class _Context:
         """created_at, updated_at, created_by, updated_by, import_batch of the rows this batch inserts."""
         now = db.timestamp(self.now)
         return now, now, self.actor_id, self.actor_id, self.batch_id
+
+    async def hold(self, pairs: Iterable[tuple[int, int | None]]) -> None:
+        """The batch's department (or an interaction row's) holds these companies (SPEC §9): each
+        (company, department) once per batch; a file of no department holds nothing."""
+        new = {(company, department) for company, department in pairs
+               if department is not None and (company, department) not in self.held}
+        self.held |= new
+        await holdings.add_batch_holdings(self.batch_id, sorted(new), self.now.date())
 
     def claim(self, entity: str, stored: dict) -> bool:
         """True for the first row of the file that matches this stored record. A record the batch
@@ -414,7 +441,10 @@ async def load_companies(good, context: _Context, summary: Summary) -> list:
             by_name.setdefault(name_and_postal_code, {"id": None, "business_id": business_id})
         else:
             changed.append((stored, _keep_stored(stored, values)))
-    context.claim_created("company", await _insert_companies(new, context))
+    created_ids = await _insert_companies(new, context)
+    context.claim_created("company", created_ids)
+    await context.hold((company_id, context.default_department)
+                       for company_id in [*created_ids, *(stored["id"] for stored, _ in changed)])
     summary.created += len(new)
     updated = await _update_records("company", COMPANY_FIELDS, changed, context, _company_programmes,
                                     _company_derived)
@@ -553,13 +583,14 @@ def _company_id(reference: dict, found: dict[str, int | str]) -> int:
 async def load_contacts(good, context: _Context, summary: Summary) -> list:
     failed = []
     found = await _resolve_companies([values["company"] for _, _, values in good])
-    fresh = []
+    fresh, named = [], []
     for line, cells, values in good:
         try:
             values["company_id"] = _company_id(values["company"], found)
         except RowError as error:
             failed.append((line, cells, str(error)))
             continue
+        named.append(values)
         contact = values["contact"]
         values["person_key"] = name_key_person(contact)
         key = ("email:" + contact["email"]) if contact.get("email") else \
@@ -597,6 +628,7 @@ async def load_contacts(good, context: _Context, summary: Summary) -> list:
             new_links.append((values, stored["id"]))
         changed.append((stored, contact, link_missing))
     context.claim_created("contact", await _insert_contacts(new, context))
+    await context.hold((values["company_id"], context.default_department) for values in named)
     await _insert_links([(values, contact_id) for values, contact_id in new_links], context)
     updated = await _update_records(
         "contact", CONTACT_FIELDS, [(stored, contact) for stored, contact, _ in changed], context,
@@ -684,7 +716,7 @@ async def load_interactions(good, context: _Context, summary: Summary) -> list:
     if emails:
         contacts = {row["email"]: row["id"] for row in
                     await db.fetch_in("SELECT id, email FROM contact WHERE email IN (?)", emails)}
-    fresh = []
+    fresh, named = [], []
     for line, cells, values in good:
         try:
             company_id = _company_id(values["company"], found)
@@ -696,6 +728,7 @@ async def load_interactions(good, context: _Context, summary: Summary) -> list:
         except RowError as error:
             failed.append((line, cells, str(error)))
             continue
+        named.append((company_id, department_id))
         record = values["interaction"]
         record["company"], record["department"] = company_id, department_id
         record["advisor"], record["advisor_name"] = context.advisor(values["advisor"])
@@ -714,6 +747,8 @@ async def load_interactions(good, context: _Context, summary: Summary) -> list:
     new = [record for record in fresh if record["content_key"] not in stored]
     changed = [(stored[record["content_key"]], record) for record in fresh if record["content_key"] in stored]
     await _insert_interactions(new, context)
+    await holdings.count_interactions((record["company"], record["department"], record["date"]) for record in new)
+    await context.hold(named)
     updated = await _update_records("interaction", INTERACTION_UPDATABLE, changed, context,
                                     _interaction_programmes)
     summary.created += len(new)

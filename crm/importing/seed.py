@@ -19,11 +19,12 @@ from crm.services.programmes import upsert_programme
 from crm.services.users import create_user
 from crm.tables import Company, User
 
-# (kind, file, department the file comes from), in the order references need them.
+# (kind, file, department the file comes from), in the order references need them. The contact
+# list is the city's shared one: it belongs to no department, so it holds no company (SPEC §9).
 SEED_FILES = [
     ("companies", "yritykset_business_espoo.csv", "BIZ"),
     ("companies", "companies_talent_hub.csv", "TALENT"),
-    ("contacts", "yhteyshenkilot.csv", "BIZ"),
+    ("contacts", "yhteyshenkilot.csv", None),
     ("interactions", "tapaamiset_business_espoo.csv", "BIZ"),
     ("interactions", "tyollisyys_tyonantajat.csv", "TYO"),
     ("interactions", "talent_hub_interactions.csv", "TALENT"),

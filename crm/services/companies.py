@@ -11,8 +11,8 @@ from crm.domain.postal import normalize_postal_code
 from crm.domain.problems import rule_message
 from crm.domain.records import clean_company, with_new_company_defaults
 from crm.errors import Invalid
-from crm.services import audit
-from crm.services.lookups import advisor_id_by_email, existing, programme_ids_by_code
+from crm.services import audit, holdings
+from crm.services.lookups import advisor_id_by_email, department_of, existing, programme_ids_by_code
 from crm.tables import Company, CompanyProgramme
 
 ENTITY = "company"
@@ -58,11 +58,13 @@ async def _resolve(clean: dict[str, Any], raw: Mapping[str, Any]) -> list[int] |
 
 
 async def create_company(data: Mapping[str, Any], *, actor_id: int | None = None) -> int:
+    """A company created by hand; the creator's department holds it (SPEC §9)."""
     clean, errors = clean_company(data, creating=True)
     if errors:
         raise Invalid(errors)
     clean = with_new_company_defaults(clean)
     programme_ids = await _resolve(clean, data)
+    department_id = await department_of(actor_id)
     now = dt.datetime.now(dt.timezone.utc)
     async with db.write_transaction():
         await _check_unique(clean)
@@ -78,6 +80,8 @@ async def create_company(data: Mapping[str, Any], *, actor_id: int | None = None
             "Business ID %(value)s already exists", value=clean.get("business_id"))}))
         await search.index_new_companies(row.id, row.id)
         await _set_programmes(row.id, programme_ids or [])
+        if department_id is not None:
+            await holdings.add_created(row.id, department_id, now.date())
         changes = audit.diff({}, {**_audited(clean), "programmes": sorted(programme_ids or [])})
         await audit.record(action="create", entity=ENTITY, entity_id=row.id, actor_id=actor_id, changes=changes)
     return row.id

@@ -9,7 +9,7 @@ from crm import db
 from crm.domain.problems import rule_message
 from crm.domain.records import clean_interaction
 from crm.errors import Invalid
-from crm.services import audit
+from crm.services import audit, holdings
 from crm.services.lookups import existing, programme_ids_by_code
 from crm.tables import (
     Company,
@@ -78,6 +78,7 @@ async def create_interaction(
             updated_by=actor_id,
         )
         await row.save()
+        await holdings.count_interactions([(company_id, department_id, clean["date"])])
         if contact_ids:
             await InteractionContact.insert(*(InteractionContact(interaction=row.id, contact=contact_id)
                                               for contact_id in sorted(set(contact_ids))))
@@ -116,6 +117,8 @@ async def update_interaction(interaction_id: int, data: Mapping[str, Any], *, ac
                 Interaction.updated_by: actor_id,
             }
         ).where(Interaction.id == interaction_id)
+        if "date" in changes:
+            await holdings.recount_interactions([(old["company"], old["department"])])
         await audit.record(
             action="update", entity=ENTITY, entity_id=interaction_id, actor_id=actor_id, changes=changes
         )

@@ -52,3 +52,11 @@ async def department_id_by_code(code: str) -> int:
     if row is None:
         raise Problem("Unknown department '%(value)s'", value=code)
     return row["id"]
+
+
+async def department_of(user_id: int | None) -> int | None:
+    """The department of a user (None for the command line, which acts as no user)."""
+    if user_id is None:
+        return None
+    row = await User.select(User.department).where(User.id == user_id).first()
+    return row["department"] if row else None

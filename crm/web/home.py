@@ -7,6 +7,7 @@ import datetime as dt
 from litestar import Controller, Request, get
 from litestar.response import Template
 
+from crm.reports.overview import headline
 from crm.services import reads
 from crm.web.render import page
 
@@ -17,6 +18,7 @@ class HomeController(Controller):
         user = request.user
         return page(
             "home.html",
+            headline=await headline() if user.role in ("manager", "admin") else None,
             follow_ups=await reads.my_follow_ups(user),
             recent=await reads.recent_in_department(user),
             today=dt.date.today(),

@@ -1,0 +1,20 @@
+"""Interactions per month per department (counts only: a confidential interaction is counted and
+nothing more)."""
+
+from __future__ import annotations
+
+from crm.reports.scope import Scope
+from crm.tables import Interaction
+
+
+async def per_month(scope: Scope) -> list[dict]:
+    """[{"month": "2026-03", "department": id, "interactions": n}], oldest month first."""
+    dated, params = scope.range_sql("date")
+    if scope.department_id:
+        dated, params = dated + " AND department = {}", [*params, scope.department_id]
+    rows = await Interaction.raw(
+        f"SELECT substr(CAST(date AS TEXT), 1, 7) AS month, department, COUNT(*) AS interactions "
+        f"FROM interaction WHERE 1 = 1{dated} GROUP BY substr(CAST(date AS TEXT), 1, 7), department "
+        f"ORDER BY month, department", *params)
+    return [{"month": row["month"], "department": row["department"], "interactions": int(row["interactions"])}
+            for row in rows]

@@ -1,0 +1,169 @@
+"""Everything the reports page shows, and the same figures as tables for downloads and the CLI.
+
+Table headers are English gettext source text (N_): the page and the downloads translate them,
+the CLI prints them as they are. Department names come in the reader's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from crm.domain import labels
+from crm.domain.industry import CLASSIFICATIONS
+from crm.domain.problems import N_
+from crm.reports import activity, companies, programmes
+from crm.reports.scope import Scope, departments
+from crm.reports.study import company_count, mask_counts, overlap, served_by, sources
+from crm.tables import Company
+
+TABLES = ("summary", "overlap", "served_by", "sources", "activity", "programmes", "industries", "municipalities")
+
+
+@dataclass
+class ReportTable:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+
+
+@dataclass
+class Headline:
+    scope: Scope
+    companies: int
+    with_business_id: int
+    served_by: dict[str, int]
+
+    @property
+    def held(self) -> int:
+        """Companies at least one department holds."""
+        return self.companies - self.served_by["0"]
+
+
+@dataclass
+class Overview:
+    headline: Headline
+    departments: list[dict]
+    overlap: dict[str, dict[str, int]]
+    sources: list[dict]
+    activity: list[dict]
+    programmes: list[dict]
+    industries: list[dict]
+    municipalities: dict[str, int]
+
+    @property
+    def months(self) -> list[str]:
+        return sorted({row["month"] for row in self.activity})
+
+    def activity_by_department(self) -> dict[int, dict[str, int]]:
+        table: dict[int, dict[str, int]] = {row["id"]: {} for row in self.departments}
+        for row in self.activity:
+            table.setdefault(row["department"], {})[row["month"]] = row["interactions"]
+        return table
+
+
+async def headline(scope: Scope = Scope()) -> Headline:
+    """The headline figures alone (a manager's front page)."""
+    rows = await departments()
+    counts = await mask_counts(scope, rows)
+    total = await company_count(scope, counts)
+    return Headline(scope, total, await _with_business_id(scope), served_by(total, counts))
+
+
+async def overview(scope: Scope) -> Overview:
+    rows = await departments()
+    counts = await mask_counts(scope, rows)
+    total = await company_count(scope, counts)
+    return Overview(
+        headline=Headline(scope, total, await _with_business_id(scope), served_by(total, counts)),
+        departments=rows,
+        overlap=overlap(rows, counts),
+        sources=await sources(scope, rows),
+        activity=await activity.per_month(scope),
+        programmes=await programmes.reach(scope),
+        industries=await companies.industry_mix(scope),
+        municipalities=await companies.municipalities(scope),
+    )
+
+
+async def _with_business_id(scope: Scope) -> int:
+    if not scope.department_id:
+        return await Company.count().where(Company.business_id.is_not_null())
+    pairs, params = scope.holding_pairs()
+    rows = await Company.raw(
+        f"SELECT COUNT(*) AS companies FROM company WHERE business_id IS NOT NULL AND id IN "
+        f"(SELECT company FROM ({pairs}) AS held WHERE department = {{}})", *params, scope.department_id)
+    return int(rows[0]["companies"])
+
+
+def department_name(row: dict, language: str) -> str:
+    return row.get(f"name_{language}") or row["name_fi"] or row["code"]
+
+
+def programme_name(row: dict, language: str) -> str:
+    return row.get(f"name_{language}") or row["name_fi"] or row["code"]
+
+
+def tables(report: Overview, language: str = "en", section_name: Callable[[str | None], str] = str,
+           translate: Callable[[str], str] = str) -> dict[str, ReportTable]:
+    """Every table of the page, as rows of cells (header texts through `translate`)."""
+    names = {row["code"]: department_name(row, language) for row in report.departments}
+    codes = [row["code"] for row in report.departments]
+    served = report.headline.served_by
+    t = translate
+    result = {
+        "summary": ReportTable("summary", t(N_("Headline figures")), [t(N_("Figure")), t(N_("Companies"))], [
+            [t(N_("Companies in the record")), report.headline.companies],
+            [t(N_("Held by at least one department")), report.headline.held],
+            [t(N_("Held by one department")), served["1"]],
+            [t(N_("Held by two departments")), served["2"]],
+            [t(N_("Held by three or more departments")), served["3+"]],
+            [t(N_("With a Business ID")), report.headline.with_business_id],
+        ]),
+        "overlap": ReportTable("overlap", t(N_("Companies both departments hold")),
+                               [t(N_("Department")), *[names[code] for code in codes]],
+                               [[names[a], *[report.overlap[a][b] for b in codes]] for a in codes]),
+        "served_by": ReportTable("served_by", t(N_("Companies by the number of departments holding them")),
+                                 [t(N_("Departments")), t(N_("Companies"))],
+                                 [[key, served[key]] for key in ("0", "1", "2", "3+")]),
+        "sources": ReportTable("sources", t(N_("Source files")), [
+            t(N_("Batch")), t(N_("File")), t(N_("Department")), t(N_("Kind")), t(N_("Date")), t(N_("Rows")),
+            t(N_("Created")), t(N_("Matched existing")), t(N_("Duplicates in the file")), t(N_("Errors")),
+            t(N_("Invalid Business IDs")), t(N_("Companies")), t(N_("Shared with other departments")),
+        ], [[source["batch_id"], source["file"], names.get(source["department"], ""), t(labels.entity(source["kind"])),
+             source["date"], source["rows"], source["created"], source["updated"] + source["unchanged"],
+             source["duplicates_in_file"], source["errors"], source["invalid_business_ids"], source["companies"],
+             source["shared"]] for source in report.sources]),
+        "activity": ReportTable("activity", t(N_("Interactions per month")),
+                                [t(N_("Month")), *[names[code] for code in codes], t(N_("Total"))]),
+        "programmes": ReportTable("programmes", t(N_("Programme reach")), [
+            t(N_("Programme")), t(N_("Theme")), t(N_("Companies")), t(N_("Interactions")),
+            t(N_("Companies, with the theme's projects")), t(N_("Interactions, with the theme's projects")),
+        ]),
+        "industries": ReportTable("industries", t(N_("Industries")),
+                                  [t(N_("Classification")), t(N_("Section")), t(N_("Companies"))],
+                                  [[row["classification"].replace("TOL", "TOL ") if row["classification"] in
+                                    CLASSIFICATIONS else "", section_name(row["section"]), row["companies"]]
+                                   for row in report.industries]),
+        "municipalities": ReportTable("municipalities", t(N_("Espoo and other municipalities")),
+                                      [t(N_("Municipality")), t(N_("Companies"))], [
+            [t(N_("Espoo")), report.municipalities["espoo"]],
+            [t(N_("Other municipalities")), report.municipalities["other"]],
+            [t(N_("Municipality not known")), report.municipalities["unknown"]],
+        ]),
+    }
+    by_department = report.activity_by_department()
+    ids = [row["id"] for row in report.departments]
+    for month in report.months:
+        cells = [by_department[department_id].get(month, 0) for department_id in ids]
+        result["activity"].rows.append([month, *cells, sum(cells)])
+    by_id = {row["id"]: row for row in report.programmes}
+    for row in report.programmes:
+        theme = by_id.get(row["theme"])
+        result["programmes"].rows.append([
+            programme_name(row, language), programme_name(theme, language) if theme else "",
+            row["companies"], row["interactions"],
+            row["theme_companies"] if row["is_theme"] else "", row["theme_interactions"] if row["is_theme"] else "",
+        ])
+    return result

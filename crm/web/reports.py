@@ -1,0 +1,120 @@
+"""/reports: the study's answers for managers and admins, with charts, tables and downloads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, get
+from litestar.response import Response, Template
+
+from crm.domain import labels
+from crm.domain.dates import parse_date
+from crm.domain.industry import TOL2008_SECTION_NAMES
+from crm.domain.problems import rule_message
+from crm.i18n import format_date, request_language, translate
+from crm.importing.export import csv_bytes, xlsx_bytes
+from crm.reports.overview import TABLES, department_name, overview, programme_name, tables
+from crm.reports.scope import Scope
+from crm.services import audit
+from crm.services.lookups import department_id_by_code
+from crm.web.auth import requires_role
+from crm.web.render import download, page
+
+
+async def _scope(params: Any) -> tuple[Scope, dict[str, str], dict[str, Any]]:
+    """The filters as given, the scope they make, and an error beside each filter that is not valid
+    (that filter is then left out)."""
+    filters = {name: str(params.get(name) or "").strip()[:40] for name in ("from", "to", "department")}
+    errors: dict[str, Any] = {}
+    dates: dict[str, dt.date | None] = {}
+    for name in ("from", "to"):
+        try:
+            dates[name] = parse_date(filters[name]) if filters[name] else None
+        except ValueError as error:
+            errors[name], dates[name] = str(error), None
+    if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
+        errors["to"], dates["to"] = rule_message("The end of the period is before its start"), None
+    department_id = None
+    if filters["department"]:
+        try:
+            department_id = await department_id_by_code(filters["department"])
+            filters["department"] = filters["department"].upper()
+        except ValueError as error:
+            errors["department"] = str(error)
+    return Scope(dates["from"], dates["to"], department_id), filters, errors
+
+
+def _section_name(language: str):
+    def name(section: str | None) -> str:
+        if section is None:
+            return translate(language, TOL2008_SECTION_NAMES["X"])
+        return f"{section} – {translate(language, TOL2008_SECTION_NAMES.get(section, section))}"
+
+    return name
+
+
+class ReportController(Controller):
+    path = "/reports"
+    guards = [requires_role("manager", "admin")]
+
+    @get("/")
+    async def show_reports(self, request: Request) -> Template:
+        scope, filters, errors = await _scope(request.query_params)
+        language = request_language(request)
+        report = await overview(scope)
+        report_tables = tables(report, language, _section_name(language), lambda text: translate(language, text))
+        names = {row["code"]: department_name(row, language) for row in report.departments}
+        served_labels = {"0": translate(language, "None"), "3+": "3+"}
+        by_department = report.activity_by_department()
+        programme_rows = _programme_rows(report.programmes, language)
+        query = urlencode({name: value for name, value in filters.items() if value and name not in errors})
+        return page(
+            "reports/index.html",
+            status_code=422 if errors else 200,
+            report=report, tables=report_tables, filters=filters, errors=errors, names=names,
+            query=("&" + query) if query else "",
+            kinds={kind: translate(language, labels.entity(kind)) for kind in ("companies", "contacts", "interactions")},
+            served_items=[(served_labels.get(key, key), report.headline.served_by[key]) for key in ("0", "1", "2", "3+")],
+            activity_series=[(names[row["code"]], by_department[row["id"]]) for row in report.departments],
+            programme_rows=programme_rows,
+            programme_items=[(row["name"], row["companies"]) for row in programme_rows],
+            place_items=[tuple(row) for row in report_tables["municipalities"].rows],
+            industry_items=[(row[1], row[2]) for row in report_tables["industries"].rows],
+        )
+
+    @get("/export")
+    async def export_report(self, request: Request) -> Response:
+        name = request.query_params.get("table", "")
+        file_format = request.query_params.get("format", "csv")
+        if name not in TABLES or file_format not in ("csv", "xlsx"):
+            from litestar.exceptions import NotFoundException
+
+            raise NotFoundException("No such report table")
+        scope, filters, _ = await _scope(request.query_params)
+        language = request_language(request)
+        report = await overview(scope)
+        table = tables(report, language, _section_name(language), lambda text: translate(language, text))[name]
+        await audit.record_now(  # a disclosure log entry (tiedonhallintalaki 906/2019 17 §)
+            action="export", entity="report", entity_id=None, actor_id=request.user.id,
+            changes={"table": [None, name], "format": [None, file_format],
+                     "filters": [None, {key: value for key, value in filters.items() if value}]})
+        stem = f"report-{name}"
+        if file_format == "xlsx":
+            return download(xlsx_bytes(table.title, table.columns, table.rows), f"{stem}.xlsx",
+                            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        rows = [[format_date(cell, language) if isinstance(cell, dt.date) else cell for cell in row]
+                for row in table.rows]
+        return download(csv_bytes(table.columns, rows), f"{stem}.csv")
+
+
+def _programme_rows(rows: list[dict], language: str) -> list[dict]:
+    """Themes, each followed by its projects."""
+    themes = [row for row in rows if row["is_theme"]]
+    ordered = []
+    for theme in themes:
+        ordered.append(theme)
+        ordered += [row for row in rows if row["theme"] == theme["id"]]
+    ordered += [row for row in rows if row not in ordered]
+    return [{**row, "name": programme_name(row, language)} for row in ordered]

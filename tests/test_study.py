@@ -1,0 +1,260 @@
+"""The study's answers (SPEC §9) on a small hand-built record whose every number is worked out by hand:
+three departments' company files that overlap by Business ID (written in different forms) and by
+name + postal code, one interactions file, one batch reverted; then edits, a hand-made company and
+an advisor's interaction, and the same answers from the CLI and on /reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from openpyxl import load_workbook
+from test_import_support import crm, write
+
+from crm.importing.batches import revert_batch
+from crm.importing.load import import_file
+from crm.reports.scope import Scope
+from crm.reports.study import study
+from crm.services.companies import create_company, update_company
+from crm.services.interactions import create_interaction
+from crm.tables import Company, CompanySource, Department, User
+from tests.webutil import client, login, make_user
+
+pytestmark = pytest.mark.usefixtures("db")
+
+CODES = ["BIZ", "HELLO", "PLAN", "PREMISES", "TALENT", "TYO"]
+
+BIZ_FILE = ("Y-tunnus;Yrityksen nimi;Postinumero;Postitoimipaikka\n"
+            "0112038-9;Nokia Oyj;02610;Espoo\n"
+            "1927400-1;KONE Oyj;02150;Espoo\n"
+            "2336509-6;Supercell Oy;00180;Helsinki\n"
+            ";Pöllösoft Oy;02150;Espoo\n"
+            ";Kahvila Äijä Ky;02600;Espoo\n"
+            "1234567-2;Virhe Oy;02100;Espoo\n")
+TYO_FILE = ("Y-tunnus;Yritys;Postinumero\n"
+            "FI01120389;NOKIA OYJ;02610\n"  # Nokia in the VAT form
+            "19274001;KONE Oyj;02150\n"  # KONE without its hyphen
+            ";Pöllösoft Oy;02150\n"  # matched by name and postal code
+            ";Työpaikka Oy;02200\n"
+            "0112038-9;Nokia Oyj;02610\n")  # Nokia again: a duplicate in the file
+TALENT_FILE = ("Business ID,Company name,Postal code\n"
+               "2336509-6,Supercell Oy,00180\n"
+               ",Pöllösoft Oy,02150\n"
+               ",Talent Startup Oy,02150\n")
+HELLO_FILE = "Y-tunnus;Yritys\n0112038-9;Nokia Oyj\n;Hello Only Oy\n"
+TALENT_INTERACTIONS = ("Päivämäärä;Y-tunnus;Yritys;Tyyppi;Aihe\n"
+                       "3.2.2025;1927400-1;;Tapaaminen;Talent needs\n"
+                       "10.3.2025;;Työpaikka Oy;Puhelu;Soft landing call\n"
+                       "11.3.2025;;Ei Ole Oy;Puhelu;Unknown company\n")
+
+
+def _matrix(cells: dict[tuple[str, str], int]) -> dict[str, dict[str, int]]:
+    matrix = {a: dict.fromkeys(CODES, 0) for a in CODES}
+    for (a, b), count in cells.items():
+        matrix[a][b] = matrix[b][a] = count
+    return matrix
+
+
+async def _load(tmp_path) -> dict[str, int]:
+    batches = {}
+    for name, kind, text, department in (
+        ("biz.csv", "companies", BIZ_FILE, "BIZ"), ("tyo.csv", "companies", TYO_FILE, "TYO"),
+        ("talent.csv", "companies", TALENT_FILE, "TALENT"), ("hello.csv", "companies", HELLO_FILE, "HELLO"),
+        ("talent_meetings.csv", "interactions", TALENT_INTERACTIONS, "TALENT"),
+    ):
+        summary = await import_file(kind, write(tmp_path, name, text), department=department)
+        batches[name] = summary.batch_id
+    await revert_batch(batches["hello.csv"])
+    return batches
+
+
+def _expected(batches: dict[str, int]) -> dict:
+    def source(name, department, kind, rows, created, unchanged, duplicates, errors, invalid, companies, shared):
+        return {"batch_id": batches[name], "department": department, "kind": kind, "file": name, "rows": rows,
+                "created": created, "updated": 0, "unchanged": unchanged, "duplicates_in_file": duplicates,
+                "errors": errors, "invalid_business_ids": invalid, "companies": companies, "shared": shared}
+
+    # Nokia: BIZ TYO · KONE: BIZ TYO TALENT · Supercell: BIZ TALENT · Pöllösoft: BIZ TYO TALENT ·
+    # Äijä: BIZ · Työpaikka: TYO TALENT · Talent Startup: TALENT (Hello Only left with its revert)
+    return {
+        "companies": 7,
+        "held_by": {"BIZ": 5, "HELLO": 0, "PLAN": 0, "PREMISES": 0, "TALENT": 5, "TYO": 4},
+        "served_by": {"0": 0, "1": 2, "2": 3, "3+": 2},
+        "overlap": _matrix({("BIZ", "BIZ"): 5, ("TYO", "TYO"): 4, ("TALENT", "TALENT"): 5,
+                            ("BIZ", "TYO"): 3, ("BIZ", "TALENT"): 3, ("TYO", "TALENT"): 3}),
+        "sources": [
+            source("biz.csv", "BIZ", "companies", 6, 5, 0, 0, 1, 1, 5, 4),
+            source("tyo.csv", "TYO", "companies", 5, 1, 3, 1, 0, 0, 4, 4),
+            source("talent.csv", "TALENT", "companies", 3, 1, 2, 0, 0, 0, 3, 2),
+            source("talent_meetings.csv", "TALENT", "interactions", 3, 2, 0, 0, 1, 0, 2, 2),
+        ],
+        "programmes": {},
+    }
+
+
+async def test_the_study_counts_every_department_overlap_and_source_exactly(tmp_path):
+    batches = await _load(tmp_path)
+    assert await study() == _expected(batches)
+
+
+async def test_the_cli_prints_the_same_object_and_readable_tables(tmp_path):
+    batches = await _load(tmp_path)
+    result = crm("report", "study", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == _expected(batches)
+    text = crm("report", "study", cwd=tmp_path)
+    assert text.returncode == 0, text.stderr
+    assert "Companies in the record: 7" in text.stdout
+    assert "Served by 0 / 1 / 2 / 3+ departments: 0 / 2 / 3 / 2" in text.stdout
+    assert "talent_meetings.csv" in text.stdout and "hello.csv" not in text.stdout
+    refused = crm("report", "study", "--from", "31.2.2025", cwd=tmp_path)
+    assert refused.returncode == 1 and "--from" in refused.stderr and "31.2.2025" in refused.stderr
+
+
+async def test_a_period_counts_what_happened_in_it(tmp_path):
+    await _load(tmp_path)  # the imports happen today; the interactions are dated in 2025
+    report = await study(Scope(date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 12, 31)))
+    assert report["held_by"] == {"BIZ": 0, "HELLO": 0, "PLAN": 0, "PREMISES": 0, "TALENT": 2, "TYO": 0}
+    assert report["served_by"] == {"0": 5, "1": 2, "2": 0, "3+": 0}
+    assert report["sources"] == []
+    february = await study(Scope(date_from=dt.date(2025, 2, 1), date_to=dt.date(2025, 2, 28)))
+    assert february["held_by"]["TALENT"] == 1
+
+
+async def test_a_department_narrows_the_study_to_its_companies(tmp_path):
+    batches = await _load(tmp_path)
+    tyo = await Department.select(Department.id).where(Department.code == "TYO").first()
+    report = await study(Scope(department_id=tyo["id"]))
+    assert report["companies"] == 4
+    assert report["held_by"] == {"BIZ": 3, "HELLO": 0, "PLAN": 0, "PREMISES": 0, "TALENT": 3, "TYO": 4}
+    assert report["served_by"] == {"0": 0, "1": 0, "2": 2, "3+": 2}
+    assert [source["batch_id"] for source in report["sources"]] == [batches["tyo.csv"]]
+
+
+async def test_holdings_follow_edits_a_hand_made_company_an_interaction_and_a_revert(tmp_path):
+    batches = await _load(tmp_path)
+    nokia = await Company.select(Company.id).where(Company.business_id == "0112038-9").first()
+    await update_company(nokia["id"], {"website": "https://nokia.example"})  # an edit holds nothing new
+    assert (await study())["served_by"] == {"0": 0, "1": 2, "2": 3, "3+": 2}
+
+    planner = await make_user("planner@espoo.example", department="PLAN")
+    new_id = await create_company({"name": "Kaavoitus Oy", "postal_code": "02100"}, actor_id=planner)
+    premises = await make_user("premises@espoo.example", department="PREMISES")
+    premises_department = (await User.select(User.department).where(User.id == premises).first())["department"]
+    await create_interaction({"date": "1.6.2026", "kind": "visit", "subject": "Tilat"}, company_id=nokia["id"],
+                             department_id=premises_department, advisor_id=premises, actor_id=premises)
+    await create_interaction({"date": "2.6.2026", "kind": "call", "subject": "Tilat 2"}, company_id=nokia["id"],
+                             department_id=premises_department, advisor_id=premises, actor_id=premises)
+    report = await study()
+    assert report["companies"] == 8
+    assert report["held_by"]["PLAN"] == 1 and report["held_by"]["PREMISES"] == 1
+    assert report["served_by"] == {"0": 0, "1": 3, "2": 2, "3+": 3}  # Kaavoitus new; Nokia now 3
+    held = await CompanySource.select().where((CompanySource.company == nokia["id"])
+                                              & (CompanySource.via == "interaction"))
+    assert [(row["interactions"], row["first_date"], row["last_date"]) for row in held] == [
+        (2, dt.date(2026, 6, 1), dt.date(2026, 6, 2))]
+    assert await CompanySource.exists().where((CompanySource.company == new_id) & (CompanySource.via == "created"))
+
+    await revert_batch(batches["talent_meetings.csv"])  # its interactions go, and TALENT's hold through them
+    report = await study()
+    assert report["held_by"]["TALENT"] == 3  # Supercell, Pöllösoft, Talent Startup from its company file
+    assert report["overlap"]["TYO"]["TALENT"] == 1  # Pöllösoft; KONE and Työpaikka only through the meetings
+    assert batches["talent_meetings.csv"] not in [source["batch_id"] for source in report["sources"]]
+
+
+async def test_importing_the_same_file_again_holds_nothing_new(tmp_path):
+    await _load(tmp_path)
+    before = await CompanySource.count()
+    summary = await import_file("companies", write(tmp_path, "tyo.csv", TYO_FILE), department="TYO")
+    assert summary.unchanged == 4 and summary.created == 0
+    assert await CompanySource.count() == before + 4  # the new batch's own four holdings
+    assert (await study())["held_by"]["TYO"] == 4
+
+
+async def test_a_dry_run_holds_nothing(tmp_path):
+    await import_file("companies", write(tmp_path, "biz.csv", BIZ_FILE), department="BIZ", dry_run=True)
+    assert await CompanySource.count() == 0
+
+
+# --- /reports ---------------------------------------------------------------------------------
+
+
+async def test_reports_page_for_managers_with_charts_tables_and_downloads(tmp_path):
+    await _load(tmp_path)
+    tyo_user = await make_user("advisor.tyo@espoo.example", department="TYO")
+    tyo = (await User.select(User.department).where(User.id == tyo_user).first())["department"]
+    kone = await Company.select(Company.id).where(Company.business_id == "1927400-1").first()
+    await create_interaction({"date": "5.5.2026", "kind": "meeting", "subject": "Irtisanomiset salaisesti",
+                              "notes": "Yt-neuvottelut alkavat", "confidential": "yes"},
+                             company_id=kone["id"], department_id=tyo, advisor_id=tyo_user, actor_id=tyo_user)
+    await make_user("manager@espoo.example", role="manager")
+    await make_user("advisor@espoo.example")
+    async with client() as http:
+        await login(http, "advisor@espoo.example")
+        assert (await http.get("/reports")).status_code == 403
+        assert (await http.get("/reports/export?table=overlap&format=csv")).status_code == 403
+    async with client() as http:
+        await login(http, "manager@espoo.example")
+        page = await http.get("/reports")
+        assert page.status_code == 200
+        html = page.text
+        assert '<table class="list heat" id="overlap-table">' in html
+        assert '<svg viewBox' in html and 'aria-describedby="served-table"' in html
+        assert "talent_meetings.csv" in html and "hello.csv" not in html
+        assert "Irtisanomiset" not in html and "Yt-neuvottelut" not in html
+        home = await http.get("/")
+        assert "The shared record" in home.text
+
+        csv_file = await http.get("/reports/export?table=sources&format=csv")
+        assert csv_file.status_code == 200
+        text = csv_file.content.decode("utf-8-sig")
+        assert csv_file.content.startswith(b"\xef\xbb\xbf") and text.splitlines()[0].startswith("Batch;File;")
+        assert "biz.csv;Business Espoo;Companies;" in text
+        xlsx = await http.get("/reports/export?table=overlap&format=xlsx&department=TYO")
+        sheet = load_workbook(io.BytesIO(xlsx.content)).active
+        rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+        assert rows[0][0] == "Department" and rows[1][0] == "Business Espoo"
+        assert (await http.get("/reports/export?table=nothing&format=csv")).status_code == 404
+
+        bad = await http.get("/reports?from=31.2.2026&department=NOPE")
+        assert bad.status_code == 422
+        assert "does not exist" in bad.text and "Unknown department" in bad.text
+
+
+async def test_reports_speak_finnish_and_swedish(tmp_path):
+    await _load(tmp_path)
+    await make_user("manager@espoo.example", role="manager")
+    await User.update({User.language: ""}).where(User.email == "manager@espoo.example")  # the browser decides
+    async with client() as http:
+        await login(http, "manager@espoo.example")
+        finnish = await http.get("/reports", headers={"Accept-Language": "fi"})
+        assert "Yksiköiden yhteiset asiakkaat" in finnish.text and "Lähdetiedostot" in finnish.text
+        swedish = await http.get("/reports", headers={"Accept-Language": "sv"})
+        assert "Överlappning mellan enheter" in swedish.text and "Källfiler" in swedish.text
+
+
+async def test_the_migration_back_fills_holdings_of_data_stored_before_it(tmp_path):
+    """What an old batch created or updated, every interaction, and companies made by hand come back;
+    rows an old batch matched without changing left no trace (TYO's Nokia, KONE and Pöllösoft,
+    TALENT's Supercell and Pöllösoft)."""
+    import importlib.util
+
+    from crm.paths import MIGRATIONS_DIR
+
+    await _load(tmp_path)
+    planner = await make_user("planner@espoo.example", department="PLAN")
+    await create_company({"name": "Kaavoitus Oy"}, actor_id=planner)
+    await CompanySource.delete(force=True)
+    spec = importlib.util.spec_from_file_location("backfill", MIGRATIONS_DIR / "crm_2026_12_01t21_31_00_000000.py")
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    manager = await migration.forwards()
+    for run in manager.raw:
+        await run()
+    report = await study()
+    assert report["held_by"] == {"BIZ": 5, "HELLO": 0, "PLAN": 1, "PREMISES": 0, "TALENT": 3, "TYO": 1}
+    assert report["overlap"]["TYO"]["TALENT"] == 1  # Työpaikka: created by TYO's file, met by TALENT
+    invalid = {source["file"]: source["invalid_business_ids"] for source in report["sources"]}
+    assert invalid["biz.csv"] == 1
