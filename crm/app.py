@@ -69,13 +69,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if not await db.pending_migrations():  # /readyz says so when they are pending
             await jobs.recover_interrupted()
             await sessions.purge_expired()
-            app.state.housekeeping = asyncio.create_task(
-                jobs.housekeeping(settings.upload_dir, settings.upload_retention_hours))
+            app.state.stop_housekeeping = asyncio.Event()
+            app.state.housekeeping = asyncio.create_task(jobs.housekeeping(
+                settings.upload_dir, settings.upload_retention_hours, app.state.stop_housekeeping))
 
     async def on_shutdown(app: Litestar) -> None:
-        housekeeping = app.state.get("housekeeping")
-        if housekeeping is not None:
-            housekeeping.cancel()
+        if app.state.get("housekeeping") is not None:
+            app.state.stop_housekeeping.set()
+            await app.state.housekeeping
         await db.shutdown()
 
     return Litestar(

@@ -108,11 +108,15 @@ async def recover_interrupted() -> None:
 HOUSEKEEPING_SECONDS = 3600
 
 
-async def housekeeping(upload_dir: Path, retention_hours: float) -> None:
-    """Runs beside the app: every hour, delete the stored files kept past the retention period."""
-    while True:
+async def housekeeping(upload_dir: Path, retention_hours: float, stop: asyncio.Event) -> None:
+    """Runs beside the app until `stop` is set: every hour, delete the stored files kept past the
+    retention period. (Stopped, not cancelled: a round ends its database work before the app does.)"""
+    while not stop.is_set():
         try:
             await remove_expired(upload_dir, retention_hours)
         except Exception:  # the next round tries again
             log.exception("deleting expired uploads failed")
-        await asyncio.sleep(HOUSEKEEPING_SECONDS)
+        try:
+            await asyncio.wait_for(stop.wait(), HOUSEKEEPING_SECONDS)
+        except asyncio.TimeoutError:
+            pass

@@ -185,9 +185,9 @@ def encoding_candidates(head: bytes) -> list[str]:
     return candidates[:MAX_ENCODING_CANDIDATES]
 
 
-def encoding_choices(path: Path | str, lines: int = 5) -> list[tuple[str, list[str]]]:
+def encoding_choices(path: Path | str, lines: int = 5) -> list[tuple[str, list[tuple[int, str]]]]:
     """Each candidate encoding with the file's first line and its first lines holding other than
-    ASCII, as that encoding reads them: what an admin compares to choose."""
+    ASCII (line number, text), as that encoding reads them: what an admin compares to choose."""
     with Path(path).open("rb") as handle:
         head = handle.read(SAMPLE_BYTES)
     candidates = encoding_candidates(head)
@@ -198,8 +198,8 @@ def encoding_choices(path: Path | str, lines: int = 5) -> list[tuple[str, list[s
              for encoding in candidates}
     first = texts[candidates[0]]
     wanted = [0] + [number for number, line in enumerate(first) if number and not line.isascii()][:lines]
-    return [(encoding, [texts[encoding][number][:200] for number in wanted if number < len(texts[encoding])])
-            for encoding in candidates]
+    return [(encoding, [(number + 1, texts[encoding][number][:200]) for number in wanted
+                        if number < len(texts[encoding])]) for encoding in candidates]
 
 
 def _looks_binary(text: str) -> bool:
