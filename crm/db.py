@@ -133,6 +133,11 @@ async def save_new(row, duplicate: Exception) -> None:
         raise
 
 
+def is_locked(error: BaseException) -> bool:
+    """True when SQLite gave up waiting for the write lock (a long import holds it)."""
+    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
+
+
 def is_unique_violation(error: BaseException) -> bool:
     """True when a driver error says a UNIQUE constraint refused the write."""
     import asyncpg

@@ -62,6 +62,27 @@ async def record_now(**event: Any) -> None:
         await record(**event)
 
 
+LOCKED_RETRIES = 20
+
+
+async def record_eventually(**event: Any) -> None:
+    """record_now for a view the reader need not wait for (run after the response is sent): while
+    an import holds SQLite's write lock it is tried again, up to about ten minutes, rather than
+    failing the page that was viewed."""
+    import asyncio
+
+    from crm import db
+
+    for attempt in range(LOCKED_RETRIES):
+        try:
+            await record_now(**event)
+            return
+        except Exception as error:
+            if not db.is_locked(error) or attempt == LOCKED_RETRIES - 1:
+                raise
+        await asyncio.sleep(min(2**attempt, 10))
+
+
 async def search(
     *,
     actor: str = "",

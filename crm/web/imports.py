@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
@@ -107,10 +108,10 @@ class ImportController(Controller):
             file_error = None
         except Invalid as error:
             rows, file_error = [], error.field_errors.get("file")
-        await _viewed(request, "import_upload", upload_id)
         columns = sorted({key for row in rows for key in row["values"]})
         return page("imports/preview.html", status_code=422 if file_error else 200, upload=upload, rows=rows,
-                    columns=columns, file_error=file_error, progress=jobs.read_progress(settings.upload_dir, upload_id))
+                    columns=columns, file_error=file_error, progress=jobs.read_progress(settings.upload_dir, upload_id),
+                    background=_viewed(request, "import_upload", upload_id))
 
     @get("/uploads/{upload_id:int}/status")
     async def status(self, request: Request, upload_id: FromPath[int]) -> Template | Response:
@@ -131,17 +132,16 @@ class ImportController(Controller):
     async def show_batch(self, request: Request, batch_id: FromPath[int]) -> Template:
         batch = await batches.get_batch(batch_id)
         row_errors = await batches.row_errors(batch_id, limit=20)
-        if row_errors:  # the rows quote the file's cells
-            await _viewed(request, "import_batch", batch_id)
-        return page("imports/batch.html", batch=batch, row_errors=row_errors)
+        return page("imports/batch.html", batch=batch, row_errors=row_errors,  # the rows quote the file's cells
+                    background=_viewed(request, "import_batch", batch_id) if row_errors else None)
 
     @get("/{batch_id:int}/errors.csv")
     async def error_file(self, request: Request, batch_id: FromPath[int]) -> Stream:
         """The rows the batch could not take: line, reason and the original cells, streamed from the
         database a page at a time."""
         batch = await batches.get_batch(batch_id)
-        await _viewed(request, "import_batch", batch_id)
-        return download_stream(rowfile.stream(batch), f"errors-{batch_id}-{Path(batch['file_name']).stem}.csv")
+        return download_stream(rowfile.stream(batch), f"errors-{batch_id}-{Path(batch['file_name']).stem}.csv",
+                               background=_viewed(request, "import_batch", batch_id))
 
     @post("/{batch_id:int}/revert")
     async def revert(self, request: Request, batch_id: FromPath[int]) -> Template | Response:
@@ -163,18 +163,21 @@ async def _mapping_page(request: Request, upload_id: int, *, errors: dict, chose
         return page("imports/removed.html", upload=upload)
     if uploads.needs_encoding(upload):
         choices = await uploads.encoding_candidates(upload, upload_dir)
-        await _viewed(request, "import_upload", upload_id)
-        return page("imports/encoding.html", status_code=status_code, upload=upload, choices=choices, errors=errors)
+        return page("imports/encoding.html", status_code=status_code, upload=upload, choices=choices, errors=errors,
+                    background=_viewed(request, "import_upload", upload_id))
     try:
         _, samples = await uploads.preview(upload, upload_dir, limit=3)
     except Invalid as error:
         samples, errors, status_code = [], {**errors, **error.field_errors}, 422
-    await _viewed(request, "import_upload", upload_id)
     return page("imports/mapping.html", status_code=status_code, upload=upload, samples=samples,
                 fields=FIELDS[upload["kind"]], chosen=chosen if chosen is not None else upload["mapping"],
-                profiles=await uploads.list_profiles(upload["kind"]), errors=errors)
+                profiles=await uploads.list_profiles(upload["kind"]), errors=errors,
+                background=_viewed(request, "import_upload", upload_id))
 
 
-async def _viewed(request: Request, entity: str, entity_id: int) -> None:
-    """The use log: an admin saw the file's cells (personal data)."""
-    await audit.record_now(action="view", entity=entity, entity_id=entity_id, actor_id=request.user.id)
+def _viewed(request: Request, entity: str, entity_id: int) -> BackgroundTask:
+    """The use log: an admin saw the file's cells (personal data). Written after the response, so a
+    page viewed while an import holds SQLite's write lock (the preview during its dry run) is not
+    held up by it."""
+    return BackgroundTask(audit.record_eventually, action="view", entity=entity, entity_id=entity_id,
+                          actor_id=request.user.id)

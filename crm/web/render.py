@@ -7,6 +7,7 @@ import re
 from typing import Any, AsyncIterable
 
 from litestar import Request
+from litestar.background_tasks import BackgroundTask
 from litestar.response import Redirect, Response, Stream, Template
 
 from crm.domain.dates import parse_date
@@ -16,8 +17,10 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def page(template: str, *, status_code: int = 200, **context: Any) -> Template:
-    return Template(template, context=context, status_code=status_code, headers={"Vary": "HX-Request"})
+def page(template: str, *, status_code: int = 200, background: BackgroundTask | None = None,
+         **context: Any) -> Template:
+    return Template(template, context=context, status_code=status_code, headers={"Vary": "HX-Request"},
+                    background=background)
 
 
 def page_or_partial(request: Request, template: str, partial: str, **context: Any) -> Template:
@@ -43,9 +46,10 @@ def download(content: bytes, filename: str, media_type: str = "text/csv; charset
     return Response(content, media_type=media_type, headers=_attachment(filename))
 
 
-def download_stream(chunks: AsyncIterable[bytes], filename: str, media_type: str = "text/csv; charset=utf-8") -> Stream:
+def download_stream(chunks: AsyncIterable[bytes], filename: str, media_type: str = "text/csv; charset=utf-8",
+                    background: BackgroundTask | None = None) -> Stream:
     """A file to save, sent as it is made (a big one is never whole in memory)."""
-    return Stream(chunks, media_type=media_type, headers=_attachment(filename))
+    return Stream(chunks, media_type=media_type, headers=_attachment(filename), background=background)
 
 
 def local_path(url: str | None, default: str = "/") -> str:
