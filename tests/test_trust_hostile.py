@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import codecs
 import datetime as dt
-import io
 import json
 import os
 import re

@@ -157,8 +157,8 @@ def require_file(upload: dict) -> None:
         raise Conflict(rule_message(REMOVED))
 
 
-async def encoding_candidates(upload: dict, upload_dir: Path) -> list[tuple[str, list[str]]]:
-    """The encodings the file could be in, each with the lines it reads differently."""
+async def encoding_candidates(upload: dict, upload_dir: Path) -> list[tuple[str, list[tuple[int, str]]]]:
+    """The encodings the file could be in, each with the lines (number, text) it reads differently."""
     require_file(upload)
     return await asyncio.to_thread(encoding_choices, stored_path(upload_dir, upload))
 
@@ -297,7 +297,6 @@ def _flat(values: dict) -> dict:
         elif value not in (None, "", []):
             flat[key] = value
     return flat
-
 
 
 # --- how long a stored file lives --------------------------------------------------------------
