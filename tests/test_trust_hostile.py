@@ -42,6 +42,7 @@ from crm.tables import (
     ImportRowError,
     ImportUpload,
 )
+from tests.test_imports_web import _wait
 from tests.webutil import PASSWORD, client, login, make_user
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -121,15 +122,6 @@ async def _upload(http, token: str, content: bytes, name: str, kind: str = "comp
                            follow_redirects=False)
 
 
-async def _until(upload_id: int, *statuses: str) -> dict:
-    for _ in range(600):
-        upload = await ImportUpload.select().where(ImportUpload.id == upload_id).output(load_json=True).first()
-        if upload["status"] in statuses:
-            return upload
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"upload {upload_id} stayed {upload['status']}")
-
-
 # --- 1, 5, 8: file work never holds the event loop --------------------------------------------
 
 
@@ -162,11 +154,11 @@ async def test_file_work_never_holds_the_event_loop(live, monkeypatch):
     assert mapping.status_code == 200 and "Nokia Oyj" in mapping.text
     await live.post(f"/imports/uploads/{upload_id}/mapping", data={
         "column-0": "business_id", "column-1": "name", "column-2": "postal_code", "_csrf_token": token})
-    await _until(upload_id, "checked")
+    await _wait(None, upload_id, ("checked",))
     preview = await while_held(live.get(f"/imports/uploads/{upload_id}/preview"))
     assert preview.status_code == 200 and "wrong check digit" in preview.text
     await live.post(f"/imports/uploads/{upload_id}/run", data={"_csrf_token": token})
-    done = await _until(upload_id, "done")
+    done = await _wait(None, upload_id, ("done",))
     errors = await while_held(live.get(f"/imports/{done['batch']}/errors.csv"))
     assert errors.status_code == 200 and "1234567-2" in errors.content.decode("utf-8-sig")
 
@@ -601,9 +593,9 @@ async def test_an_encoding_the_sample_does_not_settle_is_chosen_never_guessed(tm
         assert "Column mapping" in mapping.text and "Pöllö Oy" in mapping.text and "Ok ä Oy" in mapping.text
         await c.post(f"/imports/uploads/{upload_id}/mapping", data={
             "column-0": "business_id", "column-1": "name", "column-2": "postal_code", "_csrf_token": token})
-        await _until(upload_id, "checked")
+        await _wait(None, upload_id, ("checked",))
         await c.post(f"/imports/uploads/{upload_id}/run", data={"_csrf_token": token})
-        await _until(upload_id, "done")
+        await _wait(None, upload_id, ("done",))
     assert sorted(row["name"] for row in await Company.select(Company.name)) == names
 
 
@@ -654,9 +646,9 @@ async def test_uploads_are_deleted_after_their_run_and_after_the_retention_perio
         run, old, fresh = ids
         await c.post(f"/imports/uploads/{run}/mapping", data={
             "column-0": "business_id", "column-1": "name", "_csrf_token": token})
-        await _until(run, "checked")
+        await _wait(None, run, ("checked",))
         await c.post(f"/imports/uploads/{run}/run", data={"_csrf_token": token})
-        done = await _until(run, "done")
+        done = await _wait(None, run, ("done",))
         await ImportUpload.update({ImportUpload.created_at: dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=73)}
                                   ).where(ImportUpload.id == old)
         assert await uploads.remove_expired(upload_dir, 72) == 1
@@ -687,9 +679,9 @@ async def test_every_view_of_personal_data_is_in_the_use_log():
         upload_id = int(uploaded.headers["location"].rsplit("/", 1)[1])
         await c.post(f"/imports/uploads/{upload_id}/mapping", data={
             "column-0": "business_id", "column-1": "name", "_csrf_token": token})
-        await _until(upload_id, "checked")
+        await _wait(None, upload_id, ("checked",))
         await c.post(f"/imports/uploads/{upload_id}/run", data={"_csrf_token": token})
-        batch_id = (await _until(upload_id, "done"))["batch"]
+        batch_id = (await _wait(None, upload_id, ("done",)))["batch"]
         def viewed():
             return AuditEvent.select(AuditEvent.entity, AuditEvent.entity_id).where(
                 AuditEvent.action == "view").order_by(AuditEvent.id)
