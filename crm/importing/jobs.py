@@ -74,19 +74,18 @@ async def _run(upload: dict, *, dry_run: bool, actor_id: int, upload_dir: Path) 
             encoding=upload["encoding"] or None, dry_run=dry_run, actor_id=actor_id, progress=progress,
         )
     except ImportRefused as error:
-        await _finish(upload["id"], status="failed", message=str(error))
+        outcome = dict(status="failed", message=str(error))
     except Exception as error:  # the batch was rolled back and marked failed by import_file
         log.exception("import of upload %s failed", upload["id"])
-        await _finish(upload["id"], status="failed", message=f"The import failed and changed nothing ({error})")
+        outcome = dict(status="failed", message=f"The import failed and changed nothing ({error})")
     else:
-        if dry_run:
-            await _finish(upload["id"], status="checked", dry_run=summary.as_dict())
-        else:
-            await _finish(upload["id"], status="done", batch=summary.batch_id)
+        outcome = (dict(status="checked", dry_run=summary.as_dict()) if dry_run
+                   else dict(status="done", batch=summary.batch_id))
     finally:
         progress_file.unlink(missing_ok=True)
-        if not dry_run:
+        if not dry_run:  # before the outcome is told: whoever sees it finished sees the file gone
             await remove_file(upload["id"], upload_dir, REMOVED_AFTER_RUN)
+    await _finish(upload["id"], **outcome)
 
 
 async def _finish(upload_id: int, **values) -> None:
