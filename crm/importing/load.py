@@ -33,7 +33,7 @@ from crm.importing.mapping import (
 from crm.importing.normalize import RowError
 from crm.importing.prepare import chunks_of, few_collections
 from crm.importing.read import Unreadable, open_source
-from crm.services import audit, holdings
+from crm.services import audit, holdings, tallies
 from crm.tables import (
     Contact,
     Department,
@@ -192,6 +192,8 @@ async def _finish(summary: Summary, context: _Context) -> None:
         {**counts, ImportBatch.invalid_business_ids: context.invalid_business_ids,
          ImportBatch.status: "committed", ImportBatch.finished_at: dt.datetime.now(dt.timezone.utc)}
     ).where(ImportBatch.id == context.batch_id)
+    await tallies.count_batch(context.batch_id)
+    await tallies.compact()
     await audit.record(
         action="import", entity="import_batch", entity_id=context.batch_id, actor_id=context.actor_id,
         changes={"file": [None, summary.file], "kind": [None, summary.kind], **{k: [None, v] for k, v in counts.items()}},
@@ -236,6 +238,11 @@ def _invalid_business_id(cells: list, context: _Context) -> bool:
     except ValueError:
         return True
     return False
+
+
+def _as_date(value: Any) -> dt.date:
+    """A stored date as the driver hands it back (SQLite rows read through it are text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def _cell(value: Any) -> Any:
@@ -315,13 +322,26 @@ class _Context:
         now = db.timestamp(self.now)
         return now, now, self.actor_id, self.actor_id, self.batch_id
 
-    async def hold(self, pairs: Iterable[tuple[int, int | None]]) -> None:
+    async def hold(self, pairs: Iterable[tuple[int, int | None]], counted: Iterable[int] = ()) -> None:
         """The batch's department (or an interaction row's) holds these companies (SPEC §9): each
-        (company, department) once per batch; a file of no department holds nothing."""
+        (company, department) once per batch; a file of no department holds nothing. The study
+        counts them again (their departments, and fields this chunk may have changed), except the
+        `counted` ones this chunk inserted with their count."""
+        pairs = list(pairs)
         new = {(company, department) for company, department in pairs
                if department is not None and (company, department) not in self.held}
         self.held |= new
         await holdings.add_batch_holdings(self.batch_id, sorted(new), self.now.date())
+        skip = set(counted)
+        bits: dict[int, int] = {}
+        for company, department in pairs:
+            if company not in skip:
+                bits[company] = bits.get(company, 0) | tallies.bit(department)
+        if bits:
+            rows = await tallies.locked_states(sorted(bits))
+            await tallies.apply([(company, tallies.state_of(row),
+                                  (int(row["study_mask"]) | bits[company], *tallies.study_key(row)))
+                                 for company, row in rows.items()])
 
     def claim(self, entity: str, stored: dict) -> bool:
         """True for the first row of the file that matches this stored record. A record the batch
@@ -442,11 +462,12 @@ async def load_companies(good, context: _Context, summary: Summary) -> list:
             changed.append((stored, _keep_stored(stored, values)))
     created_ids = await _insert_companies(new, context)
     context.claim_created("company", created_ids)
-    await context.hold((company_id, context.default_department)
-                       for company_id in [*created_ids, *(stored["id"] for stored, _ in changed)])
     summary.created += len(new)
     updated = await _update_records("company", COMPANY_FIELDS, changed, context, _company_programmes,
                                     _company_derived)
+    await context.hold(((company_id, context.default_department)
+                        for company_id in [*created_ids, *(stored["id"] for stored, _ in changed)]),
+                       counted=created_ids)
     summary.updated += updated
     summary.unchanged += len(changed) - updated
     return failed
@@ -466,19 +487,24 @@ def _keep_stored(stored: dict, values: dict) -> dict:
 async def _insert_companies(new: list[dict], context: _Context) -> list[int]:
     ids = await db.reserve_ids("company", len(new))
     columns = ["id", *COMPANY_FIELDS, "search_text", "created_at", "updated_at", "created_by", "updated_by",
-               "import_batch"]
+               "import_batch", "study_mask", "study_section", "study_place"]
     stamp = context.stamp()
-    rows, links = [], []
+    mask = tallies.bit(context.default_department)
+    rows, links, counted = [], [], []
     for company_id, values in zip(ids, new):
         record = COMPANY_DEFAULTS.copy()
         record.update(with_new_company_defaults(values))
-        rows.append((company_id, *_company_fields(record), record["search_text"], *stamp))
+        state = (mask, *tallies.study_key(record))
+        rows.append((company_id, *_company_fields(record), record["search_text"], *stamp, *state))
+        counted.append((company_id, None, state))
         if values["programmes"]:
             links += [(company_id, programme_id) for programme_id in values["programmes"]]
     await db.insert_rows("company", columns, rows)
     if ids:
         await search.index_new_companies(ids[0], ids[-1])
     await db.insert_rows("company_programme", ["company", "programme"], links)
+    await tallies.apply(counted, write=False)
+    await tallies.tag_companies((programme_id, company_id) for company_id, programme_id in links)
     return ids
 
 
@@ -539,6 +565,14 @@ async def _update_records(table, fields, changed, context, programmes_of=None, d
     if links:
         link_table = {"company": "company_programme", "interaction": "interaction_programme"}[table]
         await db.insert_rows(link_table, [table, "programme"], links)
+        if table == "company":
+            await tallies.tag_companies((programme_id, company_id) for company_id, programme_id in links)
+        else:
+            stored_by_id = {stored["id"]: stored for stored, _ in changed}
+            await tallies.count_interactions(
+                ((stored_by_id[record_id]["company"], stored_by_id[record_id]["department"],
+                  _as_date(stored_by_id[record_id]["date"]), [programme_id]) for record_id, programme_id in links),
+                totals=False)
     return len(updates)
 
 
@@ -747,6 +781,8 @@ async def load_interactions(good, context: _Context, summary: Summary) -> list:
     changed = [(stored[record["content_key"]], record) for record in fresh if record["content_key"] in stored]
     await _insert_interactions(new, context)
     await holdings.count_interactions((record["company"], record["department"], record["date"]) for record in new)
+    await tallies.count_interactions((record["company"], record["department"], record["date"], record["programmes"])
+                                     for record in new)
     await context.hold(named)
     updated = await _update_records("interaction", INTERACTION_UPDATABLE, changed, context,
                                     _interaction_programmes)
