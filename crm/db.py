@@ -205,21 +205,24 @@ async def execute_many(sql: str, rows: list[tuple]) -> None:
         await _connection().executemany(_placeholders(sql), rows)
 
 
-async def fetch_in(sql: str, values: list) -> list[dict]:
+async def fetch_in(sql: str, values: list, *, before: tuple = ()) -> list[dict]:
     """Rows of `sql`, whose `IN (?)` is expanded to the given values, read through the current
     transaction's driver connection (Piccolo would build the statement in Python, ~5 µs a value).
     SQLite gets the values as parameters, in pages below its limit; PostgreSQL gets one array
-    (`= ANY($1)`: planning an IN list of thousands of parameters took longer than the search)."""
+    (`= ANY($1)`: planning an IN list of thousands of parameters took longer than the search).
+    `before`: parameters of the `?` placeholders that come before the IN list (an UPDATE ...
+    RETURNING works too: its rows come back)."""
     rows: list[dict] = []
     connection = _connection()
     if not is_sqlite():
         statement = _placeholders(sql.replace("IN (?)", "= ANY(?)"))
         for start in range(0, len(values), 50_000):
-            rows += [dict(row) for row in await connection.fetch(statement, values[start:start + 50_000])]
+            rows += [dict(row) for row in await connection.fetch(statement, *before, values[start:start + 50_000])]
         return rows
     for start in range(0, len(values), 10_000):
         page = values[start:start + 10_000]
-        cursor = await connection.execute(sql.replace("IN (?)", f"IN ({', '.join('?' for _ in page)})"), page)
+        cursor = await connection.execute(sql.replace("IN (?)", f"IN ({', '.join('?' for _ in page)})"),
+                                          [*before, *page])
         rows += await cursor.fetchall()  # dicts already: Piccolo's row factory
     return rows
 

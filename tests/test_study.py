@@ -326,3 +326,31 @@ async def test_the_running_totals_equal_a_count_from_the_record_after_every_kind
         await tallies.rebuild()
     assert {kind: await study(Scope(department_id=kind)) for kind in (None, hello)} == before
     assert await CompanyTally.count() > 0
+
+
+async def test_concurrent_writers_keep_the_totals_exact(tmp_path):
+    """Advisors of three departments log programme interactions with the same companies at once (on
+    PostgreSQL in transactions that overlap; SQLite queues them): the running totals stay exact."""
+    import asyncio
+
+    from crm.services.programmes import upsert_programme
+
+    await upsert_programme({"code": "KUPLA", "name_fi": "Kupla"})
+    await _load(tmp_path)
+    companies = [row["id"] for row in await Company.select(Company.id).order_by(Company.id)]
+    advisors = []
+    for code in ("HELLO", "PLAN", "PREMISES"):
+        user = await make_user(f"advisor.{code.lower()}@espoo.example", department=code)
+        advisors.append((user, (await User.select(User.department).where(User.id == user).first())["department"]))
+
+    async def log(user: int, department: int, company: int, day: int) -> None:
+        await create_interaction({"date": f"{day}.5.2026", "kind": "call", "subject": f"Kupla {day}",
+                                  "programmes": "KUPLA"}, company_id=company, department_id=department,
+                                 advisor_id=user, actor_id=user)
+
+    await asyncio.gather(*(log(user, department, company, day)
+                           for day, company in enumerate(companies[:4], 1) for user, department in advisors))
+    report = await study()
+    assert report["held_by"]["HELLO"] == report["held_by"]["PLAN"] == report["held_by"]["PREMISES"] == 4
+    assert report["programmes"]["KUPLA"] == {"companies": 4, "interactions": 12}
+    await _compare_every_scope()

@@ -322,26 +322,20 @@ class _Context:
         now = db.timestamp(self.now)
         return now, now, self.actor_id, self.actor_id, self.batch_id
 
-    async def hold(self, pairs: Iterable[tuple[int, int | None]], counted: Iterable[int] = ()) -> None:
+    async def hold(self, pairs: Iterable[tuple[int, int | None]], counted: Iterable[int] = (),
+                   updated: Iterable[int] = ()) -> None:
         """The batch's department (or an interaction row's) holds these companies (SPEC §9): each
-        (company, department) once per batch; a file of no department holds nothing. The study
-        counts them again (their departments, and fields this chunk may have changed), except the
-        `counted` ones this chunk inserted with their count."""
+        (company, department) once per batch; a file of no department holds nothing. The study's
+        totals follow: the departments holding each company (but the `counted` ones this chunk
+        inserted with their count), and the section and place of the ones this chunk `updated`."""
         pairs = list(pairs)
         new = {(company, department) for company, department in pairs
                if department is not None and (company, department) not in self.held}
         self.held |= new
-        await holdings.add_batch_holdings(self.batch_id, sorted(new), self.now.date())
         skip = set(counted)
-        bits: dict[int, int] = {}
-        for company, department in pairs:
-            if company not in skip:
-                bits[company] = bits.get(company, 0) | tallies.bit(department)
-        if bits:
-            rows = await tallies.locked_states(sorted(bits))
-            await tallies.apply([(company, tallies.state_of(row),
-                                  (int(row["study_mask"]) | bits[company], *tallies.study_key(row)))
-                                 for company, row in rows.items()])
+        await tallies.add_holders(pair for pair in sorted(new) if pair[0] not in skip)
+        await tallies.refresh_keys(updated)
+        await holdings.add_batch_holdings(self.batch_id, sorted(new), self.now.date())
 
     def claim(self, entity: str, stored: dict) -> bool:
         """True for the first row of the file that matches this stored record. A record the batch
@@ -463,11 +457,12 @@ async def load_companies(good, context: _Context, summary: Summary) -> list:
     created_ids = await _insert_companies(new, context)
     context.claim_created("company", created_ids)
     summary.created += len(new)
-    updated = await _update_records("company", COMPANY_FIELDS, changed, context, _company_programmes,
-                                    _company_derived)
+    updated_ids = await _update_records("company", COMPANY_FIELDS, changed, context, _company_programmes,
+                                        _company_derived)
+    updated = len(updated_ids)
     await context.hold(((company_id, context.default_department)
                         for company_id in [*created_ids, *(stored["id"] for stored, _ in changed)]),
-                       counted=created_ids)
+                       counted=created_ids, updated=updated_ids)
     summary.updated += updated
     summary.unchanged += len(changed) - updated
     return failed
@@ -528,10 +523,11 @@ def _contact_derived(record: dict) -> dict:
     return {"person_key": name_key_person(record)}
 
 
-async def _update_records(table, fields, changed, context, programmes_of=None, derived=None) -> int:
-    """Update the stored records whose provided fields differ; remember prior values for revert."""
+async def _update_records(table, fields, changed, context, programmes_of=None, derived=None) -> list[int]:
+    """Update the stored records whose provided fields differ; remember prior values for revert.
+    Returns the ids of the records it updated."""
     if not changed:
-        return 0
+        return []
     with_programmes = [stored["id"] for stored, values in changed if values.get("programmes")]
     current_programmes = await programmes_of(with_programmes) if programmes_of and with_programmes else {}
     updates, change_rows, links = [], [], []
@@ -573,7 +569,7 @@ async def _update_records(table, fields, changed, context, programmes_of=None, d
                 ((stored_by_id[record_id]["company"], stored_by_id[record_id]["department"],
                   _as_date(stored_by_id[record_id]["date"]), [programme_id]) for record_id, programme_id in links),
                 totals=False)
-    return len(updates)
+    return [record_id for _, record_id in updates]
 
 
 # --- references from contacts and interactions to companies ------------------------------------
@@ -663,10 +659,10 @@ async def load_contacts(good, context: _Context, summary: Summary) -> list:
     context.claim_created("contact", await _insert_contacts(new, context))
     await context.hold((values["company_id"], context.default_department) for values in named)
     await _insert_links([(values, contact_id) for values, contact_id in new_links], context)
-    updated = await _update_records(
+    updated = len(await _update_records(
         "contact", CONTACT_FIELDS, [(stored, contact) for stored, contact, _ in changed], context,
         derived=_contact_derived,
-    )
+    ))
     touched_only_by_link = sum(1 for stored, contact, link_missing in changed
                                if link_missing and not _differs(stored, contact, CONTACT_FIELDS))
     summary.created += len(new)
@@ -780,12 +776,13 @@ async def load_interactions(good, context: _Context, summary: Summary) -> list:
     new = [record for record in fresh if record["content_key"] not in stored]
     changed = [(stored[record["content_key"]], record) for record in fresh if record["content_key"] in stored]
     await _insert_interactions(new, context)
+    # rows are locked in one order everywhere: companies, then holdings, then programme reach
+    await context.hold(named)
     await holdings.count_interactions((record["company"], record["department"], record["date"]) for record in new)
     await tallies.count_interactions((record["company"], record["department"], record["date"], record["programmes"])
                                      for record in new)
-    await context.hold(named)
-    updated = await _update_records("interaction", INTERACTION_UPDATABLE, changed, context,
-                                    _interaction_programmes)
+    updated = len(await _update_records("interaction", INTERACTION_UPDATABLE, changed, context,
+                                        _interaction_programmes))
     summary.created += len(new)
     summary.updated += updated
     summary.unchanged += len(changed) - updated

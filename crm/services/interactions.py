@@ -78,9 +78,10 @@ async def create_interaction(
             updated_by=actor_id,
         )
         await row.save()
+        # rows are locked in one order everywhere: companies, then holdings, then programme reach
+        await tallies.add_holders([(company_id, department_id)])
         await holdings.count_interactions([(company_id, department_id, clean["date"])])
         await tallies.count_interactions([(company_id, department_id, clean["date"], programme_ids)])
-        await tallies.refresh_companies([company_id])
         if contact_ids:
             await InteractionContact.insert(*(InteractionContact(interaction=row.id, contact=contact_id)
                                               for contact_id in sorted(set(contact_ids))))

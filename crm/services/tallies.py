@@ -105,6 +105,35 @@ async def apply(changes: list[tuple[int, State | None, State | None]], *, write:
                               [(*new, company_id) for company_id, _, new in changes if new])
 
 
+async def add_holders(pairs: Iterable[tuple[int, int | None]]) -> None:
+    """(company, department) holdings just written: each company's mask gains the department's bit.
+    One relative update per department, so a writer only waits for a company's row when its
+    department did not hold it yet (PostgreSQL: another transaction may be writing that row)."""
+    by_department: dict[int, set[int]] = defaultdict(set)
+    for company, department in pairs:
+        if department:
+            by_department[department].add(company)
+    moves = []
+    for department, ids in sorted(by_department.items()):
+        added = bit(department)
+        for row in await db.fetch_in(
+                f"UPDATE company SET study_mask = study_mask | ? WHERE (study_mask & ?) = 0 AND id IN (?) "
+                f"RETURNING id, {STATE_COLUMNS}", sorted(ids), before=(added, added)):
+            now = state_of(row)
+            moves.append((row["id"], (now[0] & ~added, now[1], now[2]), now))
+    await apply(moves, write=False)
+
+
+async def refresh_keys(company_ids: Iterable[int]) -> None:
+    """Companies whose fields the caller has just updated (so holds their rows): the section and
+    place they are counted under follow the new values."""
+    ids = sorted(set(company_ids))
+    for start in range(0, len(ids), PAGE):
+        rows = await locked_states(ids[start:start + PAGE])
+        await apply([(company_id, state_of(row), (int(row["study_mask"]), *study_key(row)))
+                     for company_id, row in rows.items()])
+
+
 async def refresh_companies(company_ids: Iterable[int]) -> None:
     """Count these companies again from their committed holdings and their fields."""
     ids = sorted(set(company_ids))
