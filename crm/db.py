@@ -218,20 +218,102 @@ async def execute_many(sql: str, rows: list[tuple]) -> None:
         await _connection().executemany(_placeholders(sql), rows)
 
 
-async def fetch_in(sql: str, values: list) -> list[dict]:
+async def fetch_in(sql: str, values: list, *, before: tuple = ()) -> list[dict]:
     """Rows of `sql`, whose `IN (?)` is expanded to the given values, read through the current
     transaction's driver connection (Piccolo would build the statement in Python, ~5 µs a value).
     SQLite gets the values as parameters, in pages below its limit; PostgreSQL gets one array
-    (`= ANY($1)`: planning an IN list of thousands of parameters took longer than the search)."""
+    (`= ANY($1)`: planning an IN list of thousands of parameters took longer than the search).
+    `before`: parameters of the `?` placeholders that come before the IN list (an UPDATE ...
+    RETURNING works too: its rows come back)."""
     rows: list[dict] = []
     connection = _connection()
     if not is_sqlite():
         statement = _placeholders(sql.replace("IN (?)", "= ANY(?)"))
         for start in range(0, len(values), 50_000):
-            rows += [dict(row) for row in await connection.fetch(statement, values[start:start + 50_000])]
+            rows += [dict(row) for row in await connection.fetch(statement, *before, values[start:start + 50_000])]
         return rows
     for start in range(0, len(values), 10_000):
         page = values[start:start + 10_000]
-        cursor = await connection.execute(sql.replace("IN (?)", f"IN ({', '.join('?' for _ in page)})"), page)
+        cursor = await connection.execute(sql.replace("IN (?)", f"IN ({', '.join('?' for _ in page)})"),
+                                          [*before, *page])
         rows += await cursor.fetchall()  # dicts already: Piccolo's row factory
     return rows
+
+
+async def fetch_all(sql: str, params: tuple | list = ()) -> list[dict]:
+    """Rows of `sql` (`?` placeholders) through the current transaction's driver connection."""
+    connection = _connection()
+    if is_sqlite():
+        cursor = await connection.execute(sql, list(params))
+        return await cursor.fetchall()
+    return [dict(row) for row in await connection.fetch(_placeholders(sql), *params)]
+
+
+async def fetch_value(sql: str, params: tuple | list = ()):
+    rows = await fetch_all(sql, params)
+    return next(iter(rows[0].values())) if rows else None
+
+
+async def fold_rows(table: str, key: list[str], measure: str) -> None:
+    """Replace a table of delta rows by one row per key holding their sum. On PostgreSQL the rows
+    folded are exactly the ones deleted (a concurrent writer's new delta stays as it is)."""
+    columns = ", ".join(key)
+    if is_sqlite():  # the write transaction holds the only write lock
+        totals = await fetch_all(f"SELECT {columns}, SUM({measure}) AS total FROM {table} GROUP BY {columns}")
+        await _connection().execute(f"DELETE FROM {table}")
+        await insert_rows(table, [*key, measure], [(*(row[name] for name in key), row["total"])
+                                                   for row in totals if row["total"]])
+        return
+    await _connection().execute(
+        f"WITH folded AS (DELETE FROM {table} RETURNING {columns}, {measure}) "
+        f"INSERT INTO {table} ({columns}, {measure}) SELECT {columns}, SUM({measure}) FROM folded "
+        f"GROUP BY {columns} HAVING SUM({measure}) <> 0")
+
+
+def for_update() -> str:
+    """Row locks for a read that is followed by a write of the same rows (PostgreSQL; a SQLite write
+    transaction already holds the database's only write lock)."""
+    return "" if is_sqlite() else " FOR UPDATE"
+
+
+async def add_to_counts(table: str, key: list[str], measure: str, rows: list[tuple], where: str) -> list[tuple]:
+    """Add each row's last value to the stored count of its key (a row inserted if there is none), and
+    return (key..., count now) per row: exact even when other writers add to the same keys, so the
+    caller can tell a key that just appeared (count now == added) or emptied (count now <= 0).
+    `where`: the predicate of the partial unique index the keys live in (e.g. "department IS NULL")."""
+    if not rows:
+        return []
+    connection = _connection()
+    names = ", ".join(key)
+    if is_sqlite():  # the write transaction holds the only write lock: read, then write
+        stored: dict[tuple, int] = {}
+        for start in range(0, len(rows), 500):
+            page = rows[start:start + 500]
+            conditions = " OR ".join("(" + " AND ".join(f"{name} IS ?" for name in key) + ")" for _ in page)
+            cursor = await connection.execute(f"SELECT {names}, {measure} FROM {table} WHERE {where} AND ({conditions})",
+                                              [value for row in page for value in row[:-1]])
+            stored.update({tuple(found[name] for name in key): found[measure] for found in await cursor.fetchall()})
+        result = [(*row[:-1], stored.get(tuple(row[:-1]), 0) + row[-1]) for row in rows]
+        await connection.executemany(
+            f"INSERT INTO {table} ({names}, {measure}) VALUES ({', '.join('?' for _ in key)}, ?) "
+            f"ON CONFLICT ({names}) WHERE {where} DO UPDATE SET {measure} = excluded.{measure}", result)
+        return result
+    types = await _column_types(table, [*key, measure])
+    arrays = [list(column) for column in zip(*rows)]
+    unnest = ", ".join(f"${number}::{types[name]}[]" for number, name in enumerate([*key, measure], 1))
+    found = await connection.fetch(
+        f"INSERT INTO {table} AS stored ({names}, {measure}) SELECT * FROM unnest({unnest}) "
+        f"ON CONFLICT ({names}) WHERE {where} DO UPDATE SET {measure} = stored.{measure} + excluded.{measure} "
+        f"RETURNING {names}, {measure}", *arrays)
+    return [(*(record[name] for name in key), record[measure]) for record in found]
+
+
+_types: dict[str, dict[str, str]] = {}
+
+
+async def _column_types(table: str, columns: list[str]) -> dict[str, str]:
+    if table not in _types:
+        rows = await _connection().fetch(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1", table)
+        _types[table] = {row["column_name"]: row["data_type"] for row in rows}
+    return {name: _types[table][name] for name in columns}

@@ -6,6 +6,7 @@ from enum import Enum
 
 from piccolo.columns import (
     JSON,
+    BigInt,
     Boolean,
     Bytea,
     Date,
@@ -176,6 +177,10 @@ class Company(Table):
     created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
     updated_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
     import_batch = ForeignKey(ImportBatch, null=True, on_delete=OnDelete.set_null)
+    # How the study counts it (crm/services/tallies.py), kept in step with its holdings and fields:
+    study_mask = BigInt(default=0, help_text="Departments holding it: department id n is bit n-1")
+    study_section = Varchar(length=20, default="", help_text="Industry section it is counted under")
+    study_place = Varchar(length=10, default="", help_text="espoo, other or unknown")
 
 
 class CompanySource(Table):
@@ -199,6 +204,17 @@ class CompanySource(Table):
     interactions = Integer(default=0, help_text="via interaction: how many the department logged")
     first_date = Date(null=True, default=None)
     last_date = Date(null=True, default=None)
+
+
+class CompanyTally(Table):
+    """Delta rows: companies per (mask, section, place) for the record (batch NULL), and per mask
+    of a committed batch's companies."""
+
+    batch = ForeignKey(ImportBatch, null=True, on_delete=OnDelete.cascade)
+    mask = BigInt()
+    section = Varchar(length=20, default="")
+    place = Varchar(length=10, default="")
+    companies = Integer(default=0)
 
 
 class CompanyProgramme(Table):
@@ -283,6 +299,36 @@ class InteractionContact(Table):
 class InteractionProgramme(Table):
     interaction = ForeignKey(Interaction, null=False, on_delete=OnDelete.cascade, index=True)
     programme = ForeignKey(Programme, null=False, on_delete=OnDelete.cascade, index=True)
+
+
+class InteractionTally(Table):
+    """Delta rows: interactions per department and month (programme NULL) and per programme."""
+
+    department = ForeignKey(Department, null=False, on_delete=OnDelete.cascade)
+    month = Varchar(length=7, help_text="yyyy-mm")
+    programme = ForeignKey(Programme, null=True, on_delete=OnDelete.cascade)
+    interactions = Integer(default=0)
+
+
+class ProgrammeReach(Table):
+    """Which companies a programme reached, each once per department (through its tagged
+    interactions: how many) and once in all (department NULL: the department rows and the company's
+    own tags together). Rows with theme_level count a theme together with its projects."""
+
+    programme = ForeignKey(Programme, null=False, on_delete=OnDelete.cascade)
+    theme_level = Boolean(default=False)
+    company = ForeignKey(Company, null=False, on_delete=OnDelete.cascade)
+    department = ForeignKey(Department, null=True, on_delete=OnDelete.cascade)
+    interactions = Integer(default=0, help_text="tagged interactions, and tags, that reach it")
+
+
+class ProgrammeTally(Table):
+    """Delta rows: companies a programme reached, per department (and NULL: in all)."""
+
+    programme = ForeignKey(Programme, null=False, on_delete=OnDelete.cascade)
+    theme_level = Boolean(default=False)
+    department = ForeignKey(Department, null=True, on_delete=OnDelete.cascade)
+    companies = Integer(default=0)
 
 
 class AuditEvent(Table):

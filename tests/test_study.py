@@ -13,13 +13,15 @@ import pytest
 from openpyxl import load_workbook
 from test_import_support import crm, write
 
+from crm import db
 from crm.importing.batches import revert_batch
 from crm.importing.load import import_file
 from crm.reports.scope import Scope
 from crm.reports.study import study
 from crm.services.companies import create_company, update_company
+from crm.services import tallies
 from crm.services.interactions import create_interaction
-from crm.tables import Company, CompanySource, Department, User
+from crm.tables import Company, CompanySource, CompanyTally, Department, User
 from tests.webutil import client, login, make_user
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -253,8 +255,102 @@ async def test_the_migration_back_fills_holdings_of_data_stored_before_it(tmp_pa
     manager = await migration.forwards()
     for run in manager.raw:
         await run()
+    async with db.write_transaction():  # the next migration counts the study's totals from them
+        await tallies.rebuild()
     report = await study()
     assert report["held_by"] == {"BIZ": 5, "HELLO": 0, "PLAN": 1, "PREMISES": 0, "TALENT": 3, "TYO": 1}
     assert report["overlap"]["TYO"]["TALENT"] == 1  # Työpaikka: created by TYO's file, met by TALENT
     invalid = {source["file"]: source["invalid_business_ids"] for source in report["sources"]}
     assert invalid["biz.csv"] == 1
+
+
+# --- the running totals equal a count from the record -------------------------------------------
+
+EVERYTHING = Scope(date_from=dt.date(1900, 1, 1))  # a period holding all there is: counted from the record
+
+
+async def _compare_every_scope() -> None:
+    from crm.reports import activity, companies
+    from crm.reports.overview import overview
+
+    for department in [None, *(row["id"] for row in await Department.select(Department.id))]:
+        kept, counted = Scope(department_id=department), Scope(EVERYTHING.date_from, None, department)
+        assert await study(kept) == await study(counted), department
+        assert await companies.industry_mix(kept) == await companies.industry_mix(counted), department
+        assert await companies.municipalities(kept) == await companies.municipalities(counted), department
+        assert await activity.per_month(kept) == await activity.per_month(counted), department
+        assert (await overview(kept)).headline == (await overview(counted)).headline.__class__(
+            kept, *list((await overview(counted)).headline.__dict__.values())[1:]), department
+
+
+async def test_the_running_totals_equal_a_count_from_the_record_after_every_kind_of_write(tmp_path):
+    from crm.services.programmes import upsert_programme
+
+    await upsert_programme({"code": "KUPLA", "name_fi": "Kupla"})
+    theme, _ = await upsert_programme({"code": "PARAS", "name_fi": "Paras paikka"})
+    await upsert_programme({"code": "SOFT", "name_fi": "Soft Landing", "theme": "PARAS"})
+    batches = await _load(tmp_path)
+    await import_file("companies", write(tmp_path, "plan.csv",
+                                         "Y-tunnus;Yritys;Toimiala;Kuntakoodi;Ohjelmat\n"
+                                         "0112038-9;Nokia Oyj;26110;049;KUPLA\n"
+                                         ";Kaavatoimisto Oy;71121;091;SOFT\n"), department="PLAN")
+    await import_file("interactions", write(tmp_path, "premises.csv",
+                                            "Päivämäärä;Y-tunnus;Tyyppi;Aihe;Ohjelmat;Luottamuksellinen\n"
+                                            "1.3.2026;1927400-1;Käynti;Tilat;KUPLA;\n"
+                                            "2.4.2026;0112038-9;Puhelu;Vuokra;SOFT,KUPLA;kyllä\n"
+                                            "3.4.2026;0112038-9;Puhelu;Vuokra 2;;\n"), department="PREMISES")
+    await _compare_every_scope()
+
+    advisor = await make_user("advisor.hello@espoo.example", department="HELLO")
+    hello = (await User.select(User.department).where(User.id == advisor).first())["department"]
+    nokia = (await Company.select(Company.id).where(Company.business_id == "0112038-9").first())["id"]
+    own = await create_company({"name": "Hello Startup Oy", "industry_code": "62010", "city": "Espoo",
+                                "programmes": "KUPLA"}, actor_id=advisor)
+    interaction = await create_interaction({"date": "5.5.2025", "kind": "event", "subject": "Kick-off",
+                                            "programmes": "SOFT"}, company_id=nokia, department_id=hello,
+                                           advisor_id=advisor, actor_id=advisor)
+    await update_company(nokia, {"industry_code": "64190", "municipality_code": "091", "programmes": "SOFT"})
+    await update_company(own, {"programmes": ""})
+    from crm.services.interactions import update_interaction
+
+    await update_interaction(interaction, {"date": "6.6.2026"}, actor_id=advisor)
+    await _compare_every_scope()
+
+    await revert_batch(batches["tyo.csv"])
+    premises = (await study())["sources"][-1]
+    await revert_batch(premises["batch_id"])
+    await _compare_every_scope()
+
+    before = {kind: await study(Scope(department_id=kind)) for kind in (None, hello)}
+    async with db.write_transaction():
+        await tallies.rebuild()
+    assert {kind: await study(Scope(department_id=kind)) for kind in (None, hello)} == before
+    assert await CompanyTally.count() > 0
+
+
+async def test_concurrent_writers_keep_the_totals_exact(tmp_path):
+    """Advisors of three departments log programme interactions with the same companies at once (on
+    PostgreSQL in transactions that overlap; SQLite queues them): the running totals stay exact."""
+    import asyncio
+
+    from crm.services.programmes import upsert_programme
+
+    await upsert_programme({"code": "KUPLA", "name_fi": "Kupla"})
+    await _load(tmp_path)
+    companies = [row["id"] for row in await Company.select(Company.id).order_by(Company.id)]
+    advisors = []
+    for code in ("HELLO", "PLAN", "PREMISES"):
+        user = await make_user(f"advisor.{code.lower()}@espoo.example", department=code)
+        advisors.append((user, (await User.select(User.department).where(User.id == user).first())["department"]))
+
+    async def log(user: int, department: int, company: int, day: int) -> None:
+        await create_interaction({"date": f"{day}.5.2026", "kind": "call", "subject": f"Kupla {day}",
+                                  "programmes": "KUPLA"}, company_id=company, department_id=department,
+                                 advisor_id=user, actor_id=user)
+
+    await asyncio.gather(*(log(user, department, company, day)
+                           for day, company in enumerate(companies[:4], 1) for user, department in advisors))
+    report = await study()
+    assert report["held_by"]["HELLO"] == report["held_by"]["PLAN"] == report["held_by"]["PREMISES"] == 4
+    assert report["programmes"]["KUPLA"] == {"companies": 4, "interactions": 12}
+    await _compare_every_scope()

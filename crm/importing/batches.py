@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 from crm import db
 from crm.errors import Conflict, NotFound
-from crm.services import audit, holdings
+from crm.services import audit, holdings, tallies
 from crm.services.paging import Page, fetch_page
 from crm.tables import (
     Company,
@@ -54,20 +54,33 @@ async def revert_batch(batch_id: int, *, actor_id: int | None = None) -> RevertS
         if batch["status"] != "committed":
             raise Conflict(f"Import batch #{batch_id} is {batch['status']}; only a committed batch can be reverted")
         finished = batch["finished_at"]
+        touched = await _companies_of(batch_id)
+        await ImportBatch.update({ImportBatch.status: "reverted"}).where(ImportBatch.id == batch_id)
+        await tallies.drop_batch(batch_id)  # a reverted batch holds nothing (SPEC §9)
         await _restore_updated(batch_id, finished, summary)
         await _remove_created(batch_id, finished, summary)
         await holdings.remove_batch_holdings(batch_id)
+        await tallies.refresh_companies(touched)
+        await tallies.compact()
         note = f"Reverted: {summary.removed} removed, {summary.restored} restored"
         if summary.left_alone:
             note += "; left alone: " + "; ".join(summary.left_alone[:50])
-        await ImportBatch.update({ImportBatch.status: "reverted", ImportBatch.message: note}).where(
-            ImportBatch.id == batch_id)
+        await ImportBatch.update({ImportBatch.message: note}).where(ImportBatch.id == batch_id)
         await audit.record(
             action="revert", entity="import_batch", entity_id=batch_id, actor_id=actor_id,
             changes={"removed": [None, summary.removed], "restored": [None, summary.restored],
                      "left_alone": [None, len(summary.left_alone)]},
         )
     return summary
+
+
+async def _companies_of(batch_id: int) -> list[int]:
+    """Every company whose count the batch changed: the ones it holds, and the ones it updated."""
+    rows = await db.fetch_all(
+        "SELECT company FROM company_source WHERE import_batch = ? UNION "
+        "SELECT entity_id FROM import_change WHERE import_batch = ? AND entity = 'company' UNION "
+        "SELECT id FROM company WHERE import_batch = ?", [batch_id, batch_id, batch_id])
+    return [row["company"] for row in rows]
 
 
 async def _restore_updated(batch_id: int, finished: dt.datetime, summary: RevertSummary) -> None:
@@ -113,11 +126,27 @@ async def _restore(change: dict, current: dict | None, finished: dt.datetime, us
     await table.update(old).where(table.id == change["entity_id"])
     if programmes is not None:
         link_table, owner = PROGRAMME_LINKS[change["entity"]]
+        current = {row["programme"] for row in await link_table.select(link_table.programme).where(
+            owner == change["entity_id"])}
         await link_table.delete().where(owner == change["entity_id"])
         if programmes:
             await link_table.insert(*(link_table(**{owner._meta.name: change["entity_id"], "programme": p})
                                       for p in programmes))
+        await _count_programme_change(change["entity"], change["entity_id"], current, set(programmes))
     summary.restored += 1
+
+
+async def _count_programme_change(entity: str, record_id: int, before: set[int], after: set[int]) -> None:
+    if entity == "company":
+        await tallies.tag_companies([(programme, record_id) for programme in sorted(before - after)], sign=-1)
+        await tallies.tag_companies([(programme, record_id) for programme in sorted(after - before)])
+        return
+    row = await Interaction.select(Interaction.company, Interaction.department, Interaction.date).where(
+        Interaction.id == record_id).first()
+    for programmes, sign in ((before - after, -1), (after - before, 1)):
+        if programmes:
+            await tallies.count_interactions([(row["company"], row["department"], row["date"], sorted(programmes))],
+                                             sign=sign, totals=False)
 
 
 async def _remove_created(batch_id: int, finished: dt.datetime, summary: RevertSummary) -> None:
@@ -132,6 +161,7 @@ async def _remove_created(batch_id: int, finished: dt.datetime, summary: RevertS
     interactions = [row["id"] for row in batch_rows["interaction"] if row["id"] not in edited["interaction"]]
     pairs = await Interaction.select(Interaction.company, Interaction.department).where(
         Interaction.import_batch == batch_id).distinct()
+    await _uncount_interactions(interactions)
     await _delete_in_pages(Interaction, interactions)
     await holdings.recount_interactions((pair["company"], pair["department"]) for pair in pairs)
     summary.removed += len(interactions)
@@ -150,8 +180,23 @@ async def _remove_created(batch_id: int, finished: dt.datetime, summary: RevertS
     in_use = await _still_used(companies, Interaction, Interaction.company, CompanyContact, CompanyContact.company)
     summary.left_alone += [f"company #{i} now has interactions or contacts from elsewhere" for i in sorted(in_use)]
     companies = [i for i in companies if i not in in_use]
+    await tallies.forget_companies(companies)
     await _delete_in_pages(Company, companies)
     summary.removed += len(companies)
+
+
+async def _uncount_interactions(ids: list[int]) -> None:
+    """Interactions about to be removed leave the month and programme tallies."""
+    for start in range(0, len(ids), RESTORE_PAGE):
+        page = ids[start:start + RESTORE_PAGE]
+        programmes: dict[int, list[int]] = {i: [] for i in page}
+        for link in await InteractionProgramme.select(InteractionProgramme.interaction, InteractionProgramme.programme
+                                                       ).where(InteractionProgramme.interaction.is_in(page)):
+            programmes[link["interaction"]].append(link["programme"])
+        rows = await Interaction.select(Interaction.id, Interaction.company, Interaction.department,
+                                        Interaction.date).where(Interaction.id.is_in(page))
+        await tallies.count_interactions([(row["company"], row["department"], row["date"], programmes[row["id"]])
+                                          for row in rows], sign=-1)
 
 
 async def _still_used(ids: list[int], *pairs) -> set[int]:

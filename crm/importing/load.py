@@ -34,7 +34,7 @@ from crm.importing import rowfile
 from crm.importing.normalize import RowError
 from crm.importing.prepare import chunks_of, few_collections
 from crm.importing.read import Unreadable, open_source
-from crm.services import audit, holdings
+from crm.services import audit, holdings, tallies
 from crm.tables import (
     Contact,
     Department,
@@ -194,6 +194,8 @@ async def _finish(summary: Summary, context: _Context) -> None:
         {**counts, ImportBatch.invalid_business_ids: context.invalid_business_ids,
          ImportBatch.status: "committed", ImportBatch.finished_at: dt.datetime.now(dt.timezone.utc)}
     ).where(ImportBatch.id == context.batch_id)
+    await tallies.count_batch(context.batch_id)
+    await tallies.compact()
     await audit.record(
         action="import", entity="import_batch", entity_id=context.batch_id, actor_id=context.actor_id,
         changes={"file": [None, summary.file], "kind": [None, summary.kind], **{k: [None, v] for k, v in counts.items()}},
@@ -238,6 +240,11 @@ def _invalid_business_id(cells: list, context: _Context) -> bool:
     except ValueError:
         return True
     return False
+
+
+def _as_date(value: Any) -> dt.date:
+    """A stored date as the driver hands it back (SQLite rows read through it are text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def _cell(value: Any) -> Any:
@@ -316,12 +323,19 @@ class _Context:
         now = db.timestamp(self.now)
         return now, now, self.actor_id, self.actor_id, self.batch_id
 
-    async def hold(self, pairs: Iterable[tuple[int, int | None]]) -> None:
+    async def hold(self, pairs: Iterable[tuple[int, int | None]], counted: Iterable[int] = (),
+                   updated: Iterable[int] = ()) -> None:
         """The batch's department (or an interaction row's) holds these companies (SPEC §9): each
-        (company, department) once per batch; a file of no department holds nothing."""
+        (company, department) once per batch; a file of no department holds nothing. The study's
+        totals follow: the departments holding each company (but the `counted` ones this chunk
+        inserted with their count), and the section and place of the ones this chunk `updated`."""
+        pairs = list(pairs)
         new = {(company, department) for company, department in pairs
                if department is not None and (company, department) not in self.held}
         self.held |= new
+        skip = set(counted)
+        await tallies.add_holders(pair for pair in sorted(new) if pair[0] not in skip)
+        await tallies.refresh_keys(updated)
         await holdings.add_batch_holdings(self.batch_id, sorted(new), self.now.date())
 
     def claim(self, entity: str, stored: dict) -> bool:
@@ -443,11 +457,13 @@ async def load_companies(good, context: _Context, summary: Summary) -> list:
             changed.append((stored, _keep_stored(stored, values)))
     created_ids = await _insert_companies(new, context)
     context.claim_created("company", created_ids)
-    await context.hold((company_id, context.default_department)
-                       for company_id in [*created_ids, *(stored["id"] for stored, _ in changed)])
     summary.created += len(new)
-    updated = await _update_records("company", COMPANY_FIELDS, changed, context, _company_programmes,
-                                    _company_derived)
+    updated_ids = await _update_records("company", COMPANY_FIELDS, changed, context, _company_programmes,
+                                        _company_derived)
+    updated = len(updated_ids)
+    await context.hold(((company_id, context.default_department)
+                        for company_id in [*created_ids, *(stored["id"] for stored, _ in changed)]),
+                       counted=created_ids, updated=updated_ids)
     summary.updated += updated
     summary.unchanged += len(changed) - updated
     return failed
@@ -467,19 +483,24 @@ def _keep_stored(stored: dict, values: dict) -> dict:
 async def _insert_companies(new: list[dict], context: _Context) -> list[int]:
     ids = await db.reserve_ids("company", len(new))
     columns = ["id", *COMPANY_FIELDS, "search_text", "created_at", "updated_at", "created_by", "updated_by",
-               "import_batch"]
+               "import_batch", "study_mask", "study_section", "study_place"]
     stamp = context.stamp()
-    rows, links = [], []
+    mask = tallies.bit(context.default_department)
+    rows, links, counted = [], [], []
     for company_id, values in zip(ids, new):
         record = COMPANY_DEFAULTS.copy()
         record.update(with_new_company_defaults(values))
-        rows.append((company_id, *_company_fields(record), record["search_text"], *stamp))
+        state = (mask, *tallies.study_key(record))
+        rows.append((company_id, *_company_fields(record), record["search_text"], *stamp, *state))
+        counted.append((company_id, None, state))
         if values["programmes"]:
             links += [(company_id, programme_id) for programme_id in values["programmes"]]
     await db.insert_rows("company", columns, rows)
     if ids:
         await search.index_new_companies(ids[0], ids[-1])
     await db.insert_rows("company_programme", ["company", "programme"], links)
+    await tallies.apply(counted, write=False)
+    await tallies.tag_companies((programme_id, company_id) for company_id, programme_id in links)
     return ids
 
 
@@ -503,10 +524,11 @@ def _contact_derived(record: dict) -> dict:
     return {"person_key": name_key_person(record)}
 
 
-async def _update_records(table, fields, changed, context, programmes_of=None, derived=None) -> int:
-    """Update the stored records whose provided fields differ; remember prior values for revert."""
+async def _update_records(table, fields, changed, context, programmes_of=None, derived=None) -> list[int]:
+    """Update the stored records whose provided fields differ; remember prior values for revert.
+    Returns the ids of the records it updated."""
     if not changed:
-        return 0
+        return []
     with_programmes = [stored["id"] for stored, values in changed if values.get("programmes")]
     current_programmes = await programmes_of(with_programmes) if programmes_of and with_programmes else {}
     updates, change_rows, links = [], [], []
@@ -540,7 +562,15 @@ async def _update_records(table, fields, changed, context, programmes_of=None, d
     if links:
         link_table = {"company": "company_programme", "interaction": "interaction_programme"}[table]
         await db.insert_rows(link_table, [table, "programme"], links)
-    return len(updates)
+        if table == "company":
+            await tallies.tag_companies((programme_id, company_id) for company_id, programme_id in links)
+        else:
+            stored_by_id = {stored["id"]: stored for stored, _ in changed}
+            await tallies.count_interactions(
+                ((stored_by_id[record_id]["company"], stored_by_id[record_id]["department"],
+                  _as_date(stored_by_id[record_id]["date"]), [programme_id]) for record_id, programme_id in links),
+                totals=False)
+    return [record_id for _, record_id in updates]
 
 
 # --- references from contacts and interactions to companies ------------------------------------
@@ -630,10 +660,10 @@ async def load_contacts(good, context: _Context, summary: Summary) -> list:
     context.claim_created("contact", await _insert_contacts(new, context))
     await context.hold((values["company_id"], context.default_department) for values in named)
     await _insert_links([(values, contact_id) for values, contact_id in new_links], context)
-    updated = await _update_records(
+    updated = len(await _update_records(
         "contact", CONTACT_FIELDS, [(stored, contact) for stored, contact, _ in changed], context,
         derived=_contact_derived,
-    )
+    ))
     touched_only_by_link = sum(1 for stored, contact, link_missing in changed
                                if link_missing and not _differs(stored, contact, CONTACT_FIELDS))
     summary.created += len(new)
@@ -747,10 +777,13 @@ async def load_interactions(good, context: _Context, summary: Summary) -> list:
     new = [record for record in fresh if record["content_key"] not in stored]
     changed = [(stored[record["content_key"]], record) for record in fresh if record["content_key"] in stored]
     await _insert_interactions(new, context)
-    await holdings.count_interactions((record["company"], record["department"], record["date"]) for record in new)
+    # rows are locked in one order everywhere: companies, then holdings, then programme reach
     await context.hold(named)
-    updated = await _update_records("interaction", INTERACTION_UPDATABLE, changed, context,
-                                    _interaction_programmes)
+    await holdings.count_interactions((record["company"], record["department"], record["date"]) for record in new)
+    await tallies.count_interactions((record["company"], record["department"], record["date"], record["programmes"])
+                                     for record in new)
+    updated = len(await _update_records("interaction", INTERACTION_UPDATABLE, changed, context,
+                                        _interaction_programmes))
     summary.created += len(new)
     summary.updated += updated
     summary.unchanged += len(changed) - updated

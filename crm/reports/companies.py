@@ -4,51 +4,53 @@ when the scope names one)."""
 
 from __future__ import annotations
 
-from crm.domain.industry import section_of
-from crm.domain.postal import ESPOO_MUNICIPALITY_CODE
+from collections import Counter
+
 from crm.reports.scope import Scope
-from crm.tables import Company
+from crm.services.tallies import study_key
+from crm.tables import Company, CompanyTally
 
 
-def _held_sql(scope: Scope) -> tuple[str, list]:
-    pairs, params = scope.holding_pairs()
-    if scope.department_id:
-        return f"SELECT company FROM ({pairs}) AS held WHERE department = {{}}", [*params, scope.department_id]
-    return f"SELECT company FROM ({pairs}) AS held", params
+async def _keys(scope: Scope) -> Counter:
+    """Held companies per (section, place) they are counted under."""
+    counts: Counter = Counter()
+    if scope.dated:
+        masks, params = scope.masks_sql()
+        rows = await Company.raw(
+            f"SELECT company.industry_code, company.industry_classification, company.municipality_code, "
+            f"masks.mask AS mask, COUNT(*) AS companies FROM company JOIN ({masks}) AS masks "
+            f"ON masks.company = company.id GROUP BY company.industry_code, company.industry_classification, "
+            f"company.municipality_code, masks.mask", *params)
+        for row in rows:
+            if not scope.department_id or int(row["mask"]) & scope.bit:
+                counts[study_key(row)] += int(row["companies"])
+        return counts
+    rows = await CompanyTally.raw(
+        "SELECT mask, section, place, SUM(companies) AS companies FROM company_tally WHERE batch IS NULL "
+        "GROUP BY mask, section, place")
+    for row in rows:
+        if not scope.department_id or int(row["mask"]) & scope.bit:
+            counts[row["section"], row["place"]] += int(row["companies"] or 0)
+    return counts
 
 
 async def industry_mix(scope: Scope) -> list[dict]:
-    """[{"classification", "section" (None: unknown), "companies"}], most companies first."""
-    held, params = _held_sql(scope)
-    rows = await Company.raw(
-        f"SELECT industry_classification AS classification, substr(industry_code, 1, 2) AS division, "
-        f"COUNT(*) AS companies FROM company WHERE id IN ({held}) "
-        f"GROUP BY industry_classification, substr(industry_code, 1, 2)", *params)
-    sections: dict[tuple[str, str | None], int] = {}
-    for row in rows:
-        try:
-            section = section_of(row["division"], row["classification"]) if row["division"] else None
-        except ValueError:
-            section = None
-        if section == "X":
-            section = None
-        classification = row["classification"] if section else ""
-        key = (classification, section)
-        sections[key] = sections.get(key, 0) + int(row["companies"])
-    return sorted(({"classification": classification, "section": section, "companies": count}
-                   for (classification, section), count in sections.items()),
-                  key=lambda row: (row["section"] is None, -row["companies"], row["section"] or ""))
+    """[{"classification", "section" (None: not known), "companies"}], most companies first."""
+    sections: Counter = Counter()
+    for (section, _), count in (await _keys(scope)).items():
+        sections[section] += count
+    rows = []
+    for key, count in sections.items():
+        if count:
+            classification, _, letter = key.partition(":")
+            rows.append({"classification": classification if letter else "", "section": letter or None,
+                         "companies": count})
+    return sorted(rows, key=lambda row: (row["section"] is None, -row["companies"], row["section"] or ""))
 
 
 async def municipalities(scope: Scope) -> dict[str, int]:
-    """{"espoo", "other", "unknown"}: companies by municipality code."""
-    held, params = _held_sql(scope)
-    rows = await Company.raw(
-        f"SELECT municipality_code, COUNT(*) AS companies FROM company WHERE id IN ({held}) "
-        f"GROUP BY municipality_code", *params)
+    """{"espoo", "other", "unknown"}: held companies by municipality."""
     counts = dict.fromkeys(("espoo", "other", "unknown"), 0)
-    for row in rows:
-        code = row["municipality_code"] or ""
-        place = "espoo" if code == ESPOO_MUNICIPALITY_CODE else "other" if code else "unknown"
-        counts[place] += int(row["companies"])
+    for (_, place), count in (await _keys(scope)).items():
+        counts[place] += count
     return counts

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from piccolo.columns.combination import WhereRaw
+
 from crm.domain import labels
 from crm.domain.industry import CLASSIFICATIONS
 from crm.domain.problems import N_
@@ -65,21 +67,20 @@ class Overview:
 
 async def headline(scope: Scope = Scope()) -> Headline:
     """The headline figures alone (a manager's front page)."""
-    rows = await departments()
-    counts = await mask_counts(scope, rows)
+    counts = await mask_counts(scope)
     total = await company_count(scope, counts)
     return Headline(scope, total, await _with_business_id(scope), served_by(total, counts))
 
 
 async def overview(scope: Scope) -> Overview:
     rows = await departments()
-    counts = await mask_counts(scope, rows)
+    counts = await mask_counts(scope)
     total = await company_count(scope, counts)
     return Overview(
         headline=Headline(scope, total, await _with_business_id(scope), served_by(total, counts)),
         departments=rows,
         overlap=overlap(rows, counts),
-        sources=await sources(scope, rows),
+        sources=await sources(scope),
         activity=await activity.per_month(scope),
         programmes=await programmes.reach(scope),
         industries=await companies.industry_mix(scope),
@@ -88,8 +89,12 @@ async def overview(scope: Scope) -> Overview:
 
 
 async def _with_business_id(scope: Scope) -> int:
+    """Companies in scope that have a Business ID."""
     if not scope.department_id:
         return await Company.count().where(Company.business_id.is_not_null())
+    if not scope.dated:
+        return await Company.count().where(Company.business_id.is_not_null() & WhereRaw(
+            "(company.study_mask & {}) <> 0", scope.bit))
     pairs, params = scope.holding_pairs()
     rows = await Company.raw(
         f"SELECT COUNT(*) AS companies FROM company WHERE business_id IS NOT NULL AND id IN "

@@ -11,7 +11,7 @@ from crm.domain.postal import normalize_postal_code
 from crm.domain.problems import rule_message
 from crm.domain.records import clean_company, with_new_company_defaults
 from crm.errors import Invalid
-from crm.services import audit, holdings
+from crm.services import audit, holdings, tallies
 from crm.services.lookups import advisor_id_by_email, department_of, existing, programme_ids_by_code
 from crm.tables import Company, CompanyProgramme
 
@@ -82,6 +82,8 @@ async def create_company(data: Mapping[str, Any], *, actor_id: int | None = None
         await _set_programmes(row.id, programme_ids or [])
         if department_id is not None:
             await holdings.add_created(row.id, department_id, now.date())
+        await tallies.refresh_companies([row.id])
+        await tallies.tag_companies((programme_id, row.id) for programme_id in sorted(set(programme_ids or [])))
         changes = audit.diff({}, {**_audited(clean), "programmes": sorted(programme_ids or [])})
         await audit.record(action="create", entity=ENTITY, entity_id=row.id, actor_id=actor_id, changes=changes)
     return row.id
@@ -102,6 +104,8 @@ async def update_company(company_id: int, data: Mapping[str, Any], *, actor_id: 
             if sorted(programme_ids) != old_programmes:
                 changes["programmes"] = [old_programmes, sorted(programme_ids)]
                 await _set_programmes(company_id, programme_ids)
+                await tallies.tag_companies([(p, company_id) for p in set(old_programmes) - set(programme_ids)], -1)
+                await tallies.tag_companies([(p, company_id) for p in set(programme_ids) - set(old_programmes)])
         if not changes:
             return {}
         values = {field: clean[field] for field in changes if field in clean}
@@ -116,6 +120,7 @@ async def update_company(company_id: int, data: Mapping[str, Any], *, actor_id: 
                 Company.updated_by: actor_id,
             }
         ).where(Company.id == company_id)
+        await tallies.refresh_companies([company_id])
         await audit.record(action="update", entity=ENTITY, entity_id=company_id, actor_id=actor_id, changes=changes)
     return changes
 

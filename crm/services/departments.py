@@ -13,6 +13,7 @@ from crm.domain.records import text
 from crm.errors import Invalid
 from crm.services import audit
 from crm.services.lookups import existing
+from crm.services.tallies import MAX_DEPARTMENT_ID
 from crm.tables import Department
 
 ENTITY = "department"
@@ -68,6 +69,9 @@ async def create_department(
             raise duplicate
         row = Department(code=clean_code, **names)
         await db.save_new(row, duplicate)  # a concurrent writer may have taken the code first
+        if row.id > MAX_DEPARTMENT_ID:  # the study counts each department as one bit of a 64-bit number
+            raise Invalid({"code": rule_message("At most %(limit)s departments fit in the study",
+                                                limit=MAX_DEPARTMENT_ID)})
         await audit.record(action="create", entity=ENTITY, entity_id=row.id, actor_id=actor_id,
                            changes=audit.diff({}, {"code": clean_code, **names}))
     return row.id

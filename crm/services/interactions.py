@@ -9,7 +9,7 @@ from crm import db
 from crm.domain.problems import rule_message
 from crm.domain.records import clean_interaction
 from crm.errors import Invalid
-from crm.services import audit, holdings
+from crm.services import audit, holdings, tallies
 from crm.services.lookups import existing, programme_ids_by_code
 from crm.tables import (
     Company,
@@ -78,7 +78,10 @@ async def create_interaction(
             updated_by=actor_id,
         )
         await row.save()
+        # rows are locked in one order everywhere: companies, then holdings, then programme reach
+        await tallies.add_holders([(company_id, department_id)])
         await holdings.count_interactions([(company_id, department_id, clean["date"])])
+        await tallies.count_interactions([(company_id, department_id, clean["date"], programme_ids)])
         if contact_ids:
             await InteractionContact.insert(*(InteractionContact(interaction=row.id, contact=contact_id)
                                               for contact_id in sorted(set(contact_ids))))
@@ -119,6 +122,10 @@ async def update_interaction(interaction_id: int, data: Mapping[str, Any], *, ac
         ).where(Interaction.id == interaction_id)
         if "date" in changes:
             await holdings.recount_interactions([(old["company"], old["department"])])
+            programmes = [row["programme"] for row in await InteractionProgramme.select(
+                InteractionProgramme.programme).where(InteractionProgramme.interaction == interaction_id)]
+            await tallies.count_interactions([(old["company"], old["department"], old["date"], programmes)], sign=-1)
+            await tallies.count_interactions([(old["company"], old["department"], clean["date"], programmes)])
         await audit.record(
             action="update", entity=ENTITY, entity_id=interaction_id, actor_id=actor_id, changes=changes
         )

@@ -1,0 +1,131 @@
+"""Reports benchmark: /reports and `crm report study` on a big record (SPEC §7: under a second).
+
+    python bench/report_bench.py DATABASE_URL [--generate] [--rounds 20] [--clients 8] [--port 8765]
+        [--companies 1000000 --contacts 2000000 --interactions 10000000 --big 100000]
+
+With --generate the record is made first by bench/dataset.py (its sizes are the options above);
+otherwise DATABASE_URL must hold one it made. Then `crm serve` runs on it, a manager logs in over
+real HTTP, and the script prints p50 / p95 / max per page: the reports page as it opens, narrowed
+to a department, for a quarter and for a year (counted from the record, not from the running
+totals), a CSV download, and the manager's front page; once with one client, once with --clients
+at the same time; then the seconds `crm report study --json` takes. Not a test: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+PAGES = {
+    "reports": "/reports",
+    "reports, one department": "/reports?department=TYO",
+    "reports, a quarter": "/reports?from=2026-01-01&to=2026-03-31",
+    "reports, a year": "/reports?from=2025-01-01&to=2025-12-31",
+    "overlap CSV": "/reports/export?table=overlap&format=csv",
+    "front page (manager)": "/",
+}
+
+
+def serve(url: str, port: int) -> subprocess.Popen:
+    env = {**os.environ, "CRM_DATABASE_URL": url, "CRM_SECRET_KEY": "bench"}
+    process = subprocess.Popen([sys.executable, "-m", "crm", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    process.kill()
+    raise SystemExit("crm serve did not become ready")
+
+
+async def logged_in(base: str) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(base_url=base, timeout=120, headers={"Accept-Language": "fi"})
+    page = await client.get("/login")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)[1]
+    response = await client.post("/login", data={"email": "bench.manager@bench.espoo.fi", "password": "bench",
+                                                 "next": "/", "_csrf_token": token})
+    if response.status_code not in (200, 303):
+        raise SystemExit(f"login failed: {response.status_code}")
+    return client
+
+
+async def measure(base: str, path: str, rounds: int, clients: int) -> list[float]:
+    sessions = [await logged_in(base) for _ in range(clients)]
+    timings: list[float] = []
+
+    async def one(client: httpx.AsyncClient) -> None:
+        for _ in range(rounds):
+            started = time.perf_counter()
+            response = await client.get(path)
+            timings.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                raise SystemExit(f"{path}: {response.status_code}")
+
+    await sessions[0].get(path)  # warm the caches once
+    await asyncio.gather(*(one(client) for client in sessions))
+    for client in sessions:
+        await client.aclose()
+    return timings
+
+
+def figures(timings: list[float]) -> str:
+    ordered = sorted(timings)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return (f"p50 {statistics.median(ordered) * 1000:7.0f} ms  p95 {p95 * 1000:7.0f} ms  "
+            f"max {ordered[-1] * 1000:7.0f} ms  ({len(ordered)} requests)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("url")
+    parser.add_argument("--generate", action="store_true")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--companies", type=int, default=1_000_000)
+    parser.add_argument("--contacts", type=int, default=2_000_000)
+    parser.add_argument("--interactions", type=int, default=10_000_000)
+    parser.add_argument("--big", type=int, default=100_000)
+    args = parser.parse_args()
+    if args.generate:
+        import dataset
+
+        started = time.perf_counter()
+        dataset.build(args.url, args.companies, args.contacts, args.interactions, args.big)
+        print(f"record generated in {time.perf_counter() - started:.0f} s")
+    engine = "SQLite" if args.url.startswith("sqlite:") else "PostgreSQL"
+    process = serve(args.url, args.port)
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        for clients, rounds in ((1, args.rounds), (args.clients, max(2, args.rounds // 4))):
+            print(f"{engine}, {clients} client(s):")
+            for name, path in PAGES.items():
+                print(f"  {name:28} {figures(asyncio.run(measure(base, path, rounds, clients)))}")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    env = {**os.environ, "CRM_DATABASE_URL": args.url, "CRM_SECRET_KEY": "bench"}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "crm", "report", "study", "--json"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    print(f"  crm report study --json      {time.perf_counter() - started:.2f} s (the whole command)")
+
+
+if __name__ == "__main__":
+    main()
