@@ -352,7 +352,8 @@ async def test_a_persons_pages_do_not_list_another_departments_confidential_inte
 PERSONAL_DATA_TABLES = {"contact", "audit_event", "import_change", "import_row_error", "import_batch",
                         "import_upload", "interaction"}
 OTHER_TABLES = {"department", "crm_user", "programme", "mapping_profile", "company", "company_programme",
-                "company_contact", "interaction_contact", "interaction_programme", "web_session", "login_attempt", "company_source"}
+                "company_contact", "interaction_contact", "interaction_programme", "web_session", "login_attempt",
+                "company_source", "company_tally", "interaction_tally", "programme_reach", "programme_tally"}
 PERSON = {"first": "Ilmatar", "last": "Kyllikkiläinen", "email": "ilmatar.k@kuplatech.example",
           "phone_written": "040 765 4321", "phone_digits": "407654321", "title": "Toimitusjohtaja"}
 
