@@ -18,6 +18,7 @@ from crm.domain.industry import (
     section_of,
 )
 from crm.domain.kinds import KINDS, parse_kind
+from crm.domain.legal_forms import forms_conflict, legal_form
 from crm.domain.names import name_key, person_key, search_text
 from crm.domain.phones import format_phone, normalize_phone
 from crm.domain.postal import ESPOO_MUNICIPALITY_CODE, normalize_postal_code
@@ -745,3 +746,22 @@ def test_business_id_in_search_text_never_raises(text, expected):
     from crm.domain.ytunnus import business_id_in
 
     assert business_id_in(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("company_form", "name", "form"),
+    [
+        (None, "Tulikukka Ky", "ky"), (None, "TULIKUKKA OY", "oy"), (None, "Oy Karl Fazer Ab", "oy"),
+        (None, "Nokia Oyj", "oyj"), (None, "Kone Abp", "oyj"), (None, "Tmi Matti Virtanen", "tmi"),
+        (None, "Pöllösoft", None), (None, "Oy", None), ("Osakeyhtiö", "Tulikukka Ky", "oy"),
+        ("Kommanditbolag", None, "ky"), ("", "Espoon Osuuskunta", "osk"), ("Avoin yhtiö", None, "ay"),
+    ],
+)
+def test_a_legal_form_is_one_code_in_either_language(company_form, name, form):
+    assert legal_form(company_form, name) == form
+
+
+def test_two_stated_forms_conflict_but_a_missing_one_conflicts_with_none():
+    assert forms_conflict("oy", "ky")
+    assert not forms_conflict("oy", "oy")
+    assert not forms_conflict(None, "ky")
