@@ -354,3 +354,21 @@ async def test_concurrent_writers_keep_the_totals_exact(tmp_path):
     assert report["held_by"]["HELLO"] == report["held_by"]["PLAN"] == report["held_by"]["PREMISES"] == 4
     assert report["programmes"]["KUPLA"] == {"companies": 4, "interactions": 12}
     await _compare_every_scope()
+
+
+async def test_a_period_of_whole_months_reads_the_same_activity_as_a_count(tmp_path):
+    from crm.reports import activity
+
+    await _load(tmp_path)
+    advisor = await make_user("advisor.talent@espoo.example", department="TALENT")
+    talent_id = (await User.select(User.department).where(User.id == advisor).first())["department"]
+    kone = (await Company.select(Company.id).where(Company.business_id == "1927400-1").first())["id"]
+    for day in ("1.4.2025", "31.1.2025"):  # outside the period
+        await create_interaction({"date": day, "kind": "call", "subject": "Outside"}, company_id=kone,
+                                 department_id=talent_id, advisor_id=advisor, actor_id=advisor)
+    months = Scope(date_from=dt.date(2025, 2, 1), date_to=dt.date(2025, 3, 31))
+    days = Scope(date_from=dt.date(2025, 2, 1), date_to=dt.date(2025, 3, 30))  # counted from the record
+    talent = (await Department.select(Department.id).where(Department.code == "TALENT").first())["id"]
+    assert await activity.per_month(months) == await activity.per_month(days) == [
+        {"month": "2025-02", "department": talent, "interactions": 1},
+        {"month": "2025-03", "department": talent, "interactions": 1}]

@@ -15,7 +15,7 @@ from crm.domain import labels
 from crm.domain.industry import CLASSIFICATIONS
 from crm.domain.problems import N_
 from crm.reports import activity, companies, programmes
-from crm.reports.scope import Scope, departments
+from crm.reports.scope import Scope, counting, departments
 from crm.reports.study import company_count, mask_counts, overlap, served_by, sources
 from crm.tables import Company
 
@@ -67,25 +67,27 @@ class Overview:
 
 async def headline(scope: Scope = Scope()) -> Headline:
     """The headline figures alone (a manager's front page)."""
-    counts = await mask_counts(scope)
-    total = await company_count(scope, counts)
-    return Headline(scope, total, await _with_business_id(scope), served_by(total, counts))
+    async with counting(scope) as counted:
+        counts = await mask_counts(counted)
+        total = await company_count(counted, counts)
+        return Headline(scope, total, await _with_business_id(counted), served_by(total, counts))
 
 
 async def overview(scope: Scope) -> Overview:
     rows = await departments()
-    counts = await mask_counts(scope)
-    total = await company_count(scope, counts)
-    return Overview(
-        headline=Headline(scope, total, await _with_business_id(scope), served_by(total, counts)),
-        departments=rows,
-        overlap=overlap(rows, counts),
-        sources=await sources(scope),
-        activity=await activity.per_month(scope),
-        programmes=await programmes.reach(scope),
-        industries=await companies.industry_mix(scope),
-        municipalities=await companies.municipalities(scope),
-    )
+    async with counting(scope) as counted:
+        counts = await mask_counts(counted)
+        total = await company_count(counted, counts)
+        return Overview(
+            headline=Headline(scope, total, await _with_business_id(counted), served_by(total, counts)),
+            departments=rows,
+            overlap=overlap(rows, counts),
+            sources=await sources(counted),
+            activity=await activity.per_month(counted),
+            programmes=await programmes.reach(counted),
+            industries=await companies.industry_mix(counted),
+            municipalities=await companies.municipalities(counted),
+        )
 
 
 async def _with_business_id(scope: Scope) -> int:
@@ -95,10 +97,10 @@ async def _with_business_id(scope: Scope) -> int:
     if not scope.dated:
         return await Company.count().where(Company.business_id.is_not_null() & WhereRaw(
             "(company.study_mask & {}) <> 0", scope.bit))
-    pairs, params = scope.holding_pairs()
+    masks, params = scope.masks_sql()
     rows = await Company.raw(
-        f"SELECT COUNT(*) AS companies FROM company WHERE business_id IS NOT NULL AND id IN "
-        f"(SELECT company FROM ({pairs}) AS held WHERE department = {{}})", *params, scope.department_id)
+        f"SELECT COUNT(*) AS companies FROM company JOIN ({masks}) AS masks ON masks.company = company.id "
+        f"WHERE company.business_id IS NOT NULL AND (masks.mask & {{}}) <> 0", *params, scope.bit)
     return int(rows[0]["companies"])
 
 

@@ -9,10 +9,13 @@ department narrows the companies to the ones it holds. Either way only committed
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from typing import AsyncIterator
 
+from crm import db
 from crm.services.tallies import HELD_SQL, MASK_SQL, MAX_DEPARTMENT_ID, bit
-from crm.tables import Department
+from crm.tables import Company, Department
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,7 @@ class Scope:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     department_id: int | None = None
+    counted: bool = False  # the period's masks are in the temporary table scope_mask (see `counting`)
 
     @property
     def dated(self) -> bool:
@@ -50,9 +54,29 @@ class Scope:
 
     def masks_sql(self) -> tuple[str, list]:
         """(company, mask) of every company held in the date range."""
+        if self.counted:
+            return "SELECT company, mask FROM scope_mask", []
         pairs, params = self.holding_pairs()
         return (f"SELECT company_source.company AS company, {MASK_SQL} AS mask FROM ({pairs}) AS company_source "
                 f"GROUP BY company_source.company", params)
+
+
+@asynccontextmanager
+async def counting(scope: Scope) -> AsyncIterator[Scope]:
+    """A period's reports share one pass over the record: its companies' masks are counted once into a
+    temporary table, and every report of the period reads that (one connection, one transaction)."""
+    if not scope.dated or scope.counted:
+        yield scope
+        return
+    async with db.engine().transaction():
+        masks, params = scope.masks_sql()
+        await Company.raw("DROP TABLE IF EXISTS scope_mask")
+        await Company.raw("CREATE TEMPORARY TABLE scope_mask (company INTEGER PRIMARY KEY, mask BIGINT)")
+        await Company.raw(f"INSERT INTO scope_mask (company, mask) {masks}", *params)
+        try:
+            yield replace(scope, counted=True)
+        finally:
+            await Company.raw("DROP TABLE IF EXISTS scope_mask")
 
 
 async def departments() -> list[dict]:

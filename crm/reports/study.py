@@ -9,7 +9,7 @@ are the running totals of crm/services/tallies.py; with dates they are counted f
 from __future__ import annotations
 
 from crm.reports import programmes
-from crm.reports.scope import Scope, departments
+from crm.reports.scope import Scope, counting, departments
 from crm.services.tallies import bit
 from crm.tables import Company, CompanyTally, ImportBatch
 
@@ -115,16 +115,17 @@ async def sources(scope: Scope) -> list[dict]:
 async def study(scope: Scope = Scope()) -> dict:
     """SPEC §9's object, every department listed."""
     rows = await departments()
-    counts = await mask_counts(scope)
-    total = await company_count(scope, counts)
-    matrix = overlap(rows, counts)
-    return {
-        "companies": total,
-        "held_by": {code: matrix[code][code] for code in matrix},
-        "served_by": served_by(total, counts),
-        "overlap": matrix,
-        "sources": [{key: value for key, value in source.items() if key != "date"}
-                    for source in await sources(scope)],
-        "programmes": {row["code"]: {"companies": row["companies"], "interactions": row["interactions"]}
-                       for row in await programmes.reach(scope)},
-    }
+    async with counting(scope) as scope:
+        counts = await mask_counts(scope)
+        total = await company_count(scope, counts)
+        matrix = overlap(rows, counts)
+        return {
+            "companies": total,
+            "held_by": {code: matrix[code][code] for code in matrix},
+            "served_by": served_by(total, counts),
+            "overlap": matrix,
+            "sources": [{key: value for key, value in source.items() if key != "date"}
+                        for source in await sources(scope)],
+            "programmes": {row["code"]: {"companies": row["companies"], "interactions": row["interactions"]}
+                           for row in await programmes.reach(scope)},
+        }
