@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware.base import DefineMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -14,6 +14,8 @@ from litestar.template.config import TemplateConfig
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from crm import db, i18n
+from crm.api.docs import api_docs
+from crm.api.router import api_router, openapi_config
 from crm.domain.phones import format_phone
 from crm.importing import jobs
 from crm.paths import STATIC_DIR, TEMPLATES_DIR
@@ -81,21 +83,27 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[
-            HealthController,
-            AuthController,
-            HomeController,
-            CompanyController,
-            ContactController,
-            InteractionController,
-            ReportController,
-            AuditController,
-            AdminController,
-            ImportController,
-            create_static_files_router(path="/static", directories=[STATIC_DIR], cache_control=None),
+            Router(path="/", include_in_schema=False, route_handlers=[  # pages, not the API
+                HealthController,
+                AuthController,
+                HomeController,
+                CompanyController,
+                ContactController,
+                InteractionController,
+                ReportController,
+                AuditController,
+                AdminController,
+                ImportController,
+            ]),
+            api_router(settings.api_rate_limit),
+            api_docs,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], cache_control=None,
+                                       include_in_schema=False),
         ],
         middleware=[
             DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies),
-            DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS),
+            # the API authenticates with tokens only (crm/api/auth.py); its schema and docs are public
+            DefineMiddleware(SessionAuthMiddleware, exclude=[*PUBLIC_PATHS, "^/api/"]),
         ],
         before_send=[add_security_headers],
         csrf_config=CSRFConfig(
@@ -104,11 +112,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             header_name="x-csrftoken",
             cookie_samesite="lax",
             cookie_httponly=True,
+            exclude=["^/api/"],  # no cookie authenticates an API request, so no request can be forged
         ),
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment())),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        openapi_config=None,  # pages, not an API
+        openapi_config=openapi_config(),
         debug=settings.debug,
     )

@@ -137,6 +137,53 @@ def user_add(email: str, role: str, department: str, name: str, language: str, p
     click.echo(f"user #{user_id} {email.strip().lower()} created")
 
 
+@main.group()
+def token() -> None:
+    """API tokens: each acts as its user (role, department, confidentiality)."""
+
+
+@token.command("add")
+@click.argument("email")
+@click.option("--name", required=True, help="What the token is for, e.g. 'Power BI'.")
+def token_add(email: str, name: str) -> None:
+    """Make a token for the user and print it once (only its hash is kept)."""
+    from crm.services.lookups import advisor_id_by_email
+    from crm.services.tokens import create_token
+
+    async def job() -> tuple[int, str]:
+        try:
+            user_id = await advisor_id_by_email(email.strip())
+        except ValueError as error:
+            raise Invalid({"email": str(error)}) from None
+        return await create_token(user_id, name)
+
+    token_id, secret = run(job)
+    click.echo(f"token #{token_id} for {email.strip().lower()} ({name}); it is shown only now:", err=True)
+    click.echo(secret)
+
+
+@token.command("list")
+def token_list() -> None:
+    """Every token: id, user, name, prefix, created, last used, revoked."""
+    from crm.services.tokens import list_tokens
+
+    for row in run(list_tokens):
+        used = row["last_used_at"].strftime("%Y-%m-%d %H:%M") if row["last_used_at"] else "never used"
+        state = f"revoked {row['revoked_at']:%Y-%m-%d %H:%M}" if row["revoked_at"] else "active"
+        click.echo(f"#{row['id']}\t{row['user.email']}\t{row['name']}\t{row['prefix']}…\t"
+                   f"created {row['created_at']:%Y-%m-%d}\t{used}\t{state}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    """Revoke a token: it stops working at its next request."""
+    from crm.services.tokens import revoke_token
+
+    run(revoke_token, token_id)
+    click.echo(f"token #{token_id} revoked")
+
+
 @main.group("import")
 def import_group() -> None:
     """Import department CSV/XLSX files, or revert an import batch."""

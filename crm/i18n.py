@@ -123,11 +123,15 @@ def template_date(context, value) -> str:
 @pass_context
 def template_message(context, value):
     """A rule's Message in the request's language (its labels too); any other text as it is."""
+    return message_in(_language(context), value)
+
+
+def message_in(language: str, value):
+    """A rule's Message in this language (its labels too); any other text as it is."""
     if not isinstance(value, Message):
         return value
-    language = _language(context)
     catalog = translations(language)
-    params = {name: template_message(context, item) if isinstance(item, Message)
+    params = {name: message_in(language, item) if isinstance(item, Message)
               else catalog.gettext(item) if name in ("what", "field") and isinstance(item, str) else item
               for name, item in value.params.items()}
     return catalog.gettext(value.template) % params if params else catalog.gettext(value.template)

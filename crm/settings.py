@@ -21,6 +21,7 @@ class Settings:
     upload_dir: Path  # files uploaded for import, and their progress; shared by all app processes
     max_upload_mb: int
     upload_retention_hours: float  # a stored upload not run by then is deleted (a run deletes it at once)
+    api_rate_limit: int  # API requests per token per minute, in each app process
     trusted_proxies: str  # addresses whose X-Forwarded-Proto/-For are believed (uvicorn's forwarded_allow_ips)
 
     @property
@@ -49,6 +50,7 @@ class Settings:
             upload_dir=Path(env.get("CRM_UPLOAD_DIR") or _default_upload_dir(url)),
             max_upload_mb=int(env.get("CRM_MAX_UPLOAD_MB", "200")),
             upload_retention_hours=float(env.get("CRM_UPLOAD_RETENTION_HOURS", "72")),
+            api_rate_limit=int(env.get("CRM_API_RATE_LIMIT", "600")),
             trusted_proxies=env.get("CRM_TRUSTED_PROXIES", "127.0.0.1"),
         )
         if not settings.secret_key:

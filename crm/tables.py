@@ -361,3 +361,16 @@ class WebSession(Table, tablename="web_session"):
     data = Bytea()
     expires_at = Timestamptz(null=True, default=None, index=True)
     user_id = Integer(null=True, default=None, index=True)
+
+
+class ApiToken(Table, tablename="api_token"):
+    """A user's key to the API (crm/api/): it acts as its user. Only the token's SHA-256 is kept; the
+    token itself is shown once, when it is made."""
+
+    user = ForeignKey(User, null=False, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=100, help_text="What the token is for, e.g. 'Power BI'")
+    key = Varchar(length=64, unique=True, help_text="SHA-256 of the token, hex")
+    prefix = Varchar(length=12, help_text="The token's first characters, to tell tokens apart")
+    created_at = Timestamptz()
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)

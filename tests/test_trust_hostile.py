@@ -353,7 +353,8 @@ PERSONAL_DATA_TABLES = {"contact", "audit_event", "import_change", "import_row_e
                         "import_upload", "interaction"}
 OTHER_TABLES = {"department", "crm_user", "programme", "mapping_profile", "company", "company_programme",
                 "company_contact", "interaction_contact", "interaction_programme", "web_session", "login_attempt",
-                "company_source", "company_tally", "interaction_tally", "programme_reach", "programme_tally"}
+                "company_source", "company_tally", "interaction_tally", "programme_reach", "programme_tally",
+                "api_token"}
 PERSON = {"first": "Ilmatar", "last": "Kyllikkiläinen", "email": "ilmatar.k@kuplatech.example",
           "phone_written": "040 765 4321", "phone_digits": "407654321", "title": "Toimitusjohtaja"}
 

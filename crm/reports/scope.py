@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 from crm import db
+from crm.domain.dates import parse_date
+from crm.domain.problems import rule_message
 from crm.services.tallies import HELD_SQL, MASK_SQL, MAX_DEPARTMENT_ID, bit
+from crm.services.lookups import department_id_by_code
 from crm.tables import Company, Department
 
 
@@ -85,3 +88,26 @@ async def departments() -> list[dict]:
     if any(row["id"] > MAX_DEPARTMENT_ID for row in rows):
         raise ValueError(f"The study counts departments with ids up to {MAX_DEPARTMENT_ID}")
     return rows
+
+
+async def from_filters(params: Any) -> tuple[Scope, dict[str, str], dict[str, Any]]:
+    """The filters as given, the scope they make, and an error beside each filter that is not valid
+    (that filter is then left out)."""
+    filters = {name: str(params.get(name) or "").strip()[:40] for name in ("from", "to", "department")}
+    errors: dict[str, Any] = {}
+    dates: dict[str, dt.date | None] = {}
+    for name in ("from", "to"):
+        try:
+            dates[name] = parse_date(filters[name]) if filters[name] else None
+        except ValueError as error:
+            errors[name], dates[name] = str(error), None
+    if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
+        errors["to"], dates["to"] = rule_message("The end of the period is before its start"), None
+    department_id = None
+    if filters["department"]:
+        try:
+            department_id = await department_id_by_code(filters["department"])
+            filters["department"] = filters["department"].upper()
+        except ValueError as error:
+            errors["department"] = str(error)
+    return Scope(dates["from"], dates["to"], department_id), filters, errors

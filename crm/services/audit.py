@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextvars import ContextVar
 from typing import Any, Mapping
 
 from crm.services.paging import Page, fetch_page
 from crm.tables import AuditEvent, User
+
+
+# How the writes of this request arrive, when not through the web pages: "API token 'Power BI' #3".
+# Set once per request (crm/api/auth.py); every event the request records names it beside the user.
+channel: ContextVar[str] = ContextVar("audit_channel", default="")
 
 
 def jsonable(value: Any) -> Any:
@@ -40,6 +46,8 @@ async def record(
     if actor_id is not None:
         row = await User.select(User.email).where(User.id == actor_id).first()
         actor = row["email"] if row else f"user #{actor_id}"
+    if channel.get():
+        actor = f"{actor} ({channel.get()})"[:254]
     await AuditEvent.insert(
         AuditEvent(
             at=dt.datetime.now(dt.timezone.utc),

@@ -4,6 +4,7 @@ HX-Redirect for htmx. No stack trace or SQL ever reaches a user."""
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from urllib.parse import quote
 
 from litestar import Request, Response
@@ -17,7 +18,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from crm import db
 from crm.errors import Conflict, Forbidden, Invalid, NotFound
-from crm.i18n import N_
+from crm.i18n import N_, message_in, request_language, translate
 from crm.web.render import is_htmx
 
 log = logging.getLogger("crm")
@@ -35,11 +36,28 @@ MESSAGES = {
 }
 
 
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def problem(request: Request, status_code: int, detail: str = "", errors: dict | None = None,
+            headers: dict | None = None) -> Response:
+    """RFC 9457 problem details, in the user's language; `errors` maps each invalid field to its message."""
+    language = request_language(request)
+    body: dict = {"type": "about:blank", "title": HTTPStatus(status_code).phrase, "status": status_code,
+                  "detail": detail or translate(language, MESSAGES.get(status_code, ""))}
+    if errors:
+        body["errors"] = {field: str(message_in(language, message)) for field, message in errors.items()}
+    return Response(body, status_code=status_code, media_type="application/problem+json", headers=headers)
+
+
 def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") or is_htmx(request)
 
 
 def _error_page(request: Request, status_code: int, detail: str = "") -> Response:
+    if _is_api(request):
+        return problem(request, status_code, detail)
     if not _wants_html(request):
         return Response({"status_code": status_code, "detail": detail or MESSAGES.get(status_code, "")},
                         status_code=status_code)
@@ -48,7 +66,9 @@ def _error_page(request: Request, status_code: int, detail: str = "") -> Respons
                              "detail": detail})
 
 
-def not_authorized(request: Request, _: NotAuthorizedException) -> Response:
+def not_authorized(request: Request, error: NotAuthorizedException) -> Response:
+    if _is_api(request):
+        return problem(request, 401, str(error.detail), headers={"WWW-Authenticate": "Bearer"})
     target = "/login?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     if is_htmx(request):
         return Response(content=b"", status_code=401, headers={"HX-Redirect": target})
@@ -70,11 +90,20 @@ def conflict(request: Request, error: Conflict) -> Response:
 
 
 def invalid(request: Request, error: Invalid) -> Response:
+    if _is_api(request):
+        return problem(request, 422, errors=error.field_errors)
     return _error_page(request, 422, str(error))
 
 
 def http_error(request: Request, error: HTTPException) -> Response:
     status_code = error.status_code
+    if _is_api(request):
+        extra = error.extra if isinstance(error.extra, list) else []  # what Litestar found wrong in the request
+        errors = {str(item.get("key") or item.get("source") or "body"): str(item.get("message", ""))
+                  for item in extra if isinstance(item, dict)}
+        status_code = 422 if errors and status_code == 400 else status_code
+        return problem(request, status_code, "" if status_code >= 500 else str(error.detail), errors=errors,
+                       headers=error.headers)
     detail = "" if status_code >= 500 else (error.detail if status_code == 403 and "CSRF" in str(error.detail) else "")
     return _error_page(request, status_code, detail)
 

@@ -3,47 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, get
 from litestar.response import Response, Template
 
 from crm.domain import labels
-from crm.domain.dates import parse_date
 from crm.domain.industry import TOL2008_SECTION_NAMES
-from crm.domain.problems import rule_message
 from crm.i18n import format_date, request_language, translate
 from crm.importing.export import csv_bytes, xlsx_bytes
 from crm.reports.overview import TABLES, department_name, overview, programme_name, tables
-from crm.reports.scope import Scope
+from crm.reports.scope import from_filters
 from crm.services import audit
-from crm.services.lookups import department_id_by_code
 from crm.web.auth import requires_role
 from crm.web.render import download, page
-
-
-async def _scope(params: Any) -> tuple[Scope, dict[str, str], dict[str, Any]]:
-    """The filters as given, the scope they make, and an error beside each filter that is not valid
-    (that filter is then left out)."""
-    filters = {name: str(params.get(name) or "").strip()[:40] for name in ("from", "to", "department")}
-    errors: dict[str, Any] = {}
-    dates: dict[str, dt.date | None] = {}
-    for name in ("from", "to"):
-        try:
-            dates[name] = parse_date(filters[name]) if filters[name] else None
-        except ValueError as error:
-            errors[name], dates[name] = str(error), None
-    if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
-        errors["to"], dates["to"] = rule_message("The end of the period is before its start"), None
-    department_id = None
-    if filters["department"]:
-        try:
-            department_id = await department_id_by_code(filters["department"])
-            filters["department"] = filters["department"].upper()
-        except ValueError as error:
-            errors["department"] = str(error)
-    return Scope(dates["from"], dates["to"], department_id), filters, errors
 
 
 def _section_name(language: str):
@@ -61,7 +34,7 @@ class ReportController(Controller):
 
     @get("/")
     async def show_reports(self, request: Request) -> Template:
-        scope, filters, errors = await _scope(request.query_params)
+        scope, filters, errors = await from_filters(request.query_params)
         language = request_language(request)
         report = await overview(scope)
         report_tables = tables(report, language, _section_name(language), lambda text: translate(language, text))
@@ -92,7 +65,7 @@ class ReportController(Controller):
             from litestar.exceptions import NotFoundException
 
             raise NotFoundException("No such report table")
-        scope, filters, _ = await _scope(request.query_params)
+        scope, filters, _ = await from_filters(request.query_params)
         language = request_language(request)
         report = await overview(scope)
         table = tables(report, language, _section_name(language), lambda text: translate(language, text))[name]
