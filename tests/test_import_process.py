@@ -107,3 +107,55 @@ async def test_a_cancelled_import_stops_reading_and_changes_nothing(tmp_path, mo
         await task
     assert not multiprocessing.active_children()
     assert await snapshot(batches=False) == before
+
+
+def _business_id(body: int) -> str:
+    total = sum(int(digit) * weight for digit, weight in zip(f"{body:07d}", (7, 9, 10, 5, 8, 4, 2)))
+    remainder = total % 11
+    return f"{body:07d}-{0 if remainder == 0 else 11 - remainder}" if remainder != 1 else ""
+
+
+async def test_another_app_process_starting_leaves_a_running_import_alone(tmp_path):
+    """Two processes: `crm import` runs a long batch; `crm serve` starts meanwhile (and recovers
+    interrupted runs at its start); the batch goes on and commits."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    lines = ["Y-tunnus;Yrityksen nimi;Postinumero"]
+    lines += [f"{bid};Yritys {n} Oy;02150" for n in range(1_000_000, 1_300_000) if (bid := _business_id(n))]
+    big = tmp_path / "big.csv"
+    big.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env = dict(os.environ)
+    importer = subprocess.Popen([sys.executable, "-m", "crm", "import", "companies", str(big), "--json"],
+                                env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    server = None
+    try:
+        deadline = time.monotonic() + 120
+        while not await ImportBatch.exists().where(ImportBatch.status == "running"):
+            assert importer.poll() is None and time.monotonic() < deadline, "the import never started"
+            await asyncio.sleep(0.1)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        server = subprocess.Popen([sys.executable, "-m", "crm", "serve", "--port", str(port)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while True:  # the server answers once its start (and its recovery of interrupted runs) is done
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
+                await asyncio.sleep(0.2)
+        assert importer.poll() is None, "the import ended before the second process started: make the file bigger"
+        assert (await ImportBatch.select(ImportBatch.status).first())["status"] == "running"
+        assert importer.wait(timeout=600) == 0
+    finally:
+        for process in (importer, server):
+            if process is not None and process.poll() is None:
+                process.kill()
+    batch = await ImportBatch.select(ImportBatch.status, ImportBatch.created).first()
+    assert batch["status"] == "committed" and batch["created"] == len(lines) - 1
+    assert await Company.count() == len(lines) - 1

@@ -160,6 +160,32 @@ async def test_a_run_cut_by_a_restart_is_marked_failed():
     assert batch["status"] == "failed" and "restart" in batch["message"]
 
 
+async def test_a_run_another_process_still_beats_for_is_left_running_until_its_heartbeat_stops():
+    import datetime as dt
+    import os
+    import time
+
+    from crm.importing import heartbeat
+
+    user_id = await make_user("root@espoo.example", role="admin")
+    now = dt.datetime.now(dt.timezone.utc)
+    await ImportUpload.insert(ImportUpload(file_name="x.csv", stored_name="x.csv", kind="companies", user=user_id,
+                                           created_at=now, status="running"))
+    await ImportBatch.insert(ImportBatch(kind="companies", file_name="x.csv", file_sha256="0", started_at=now))
+    upload_id = (await ImportUpload.select(ImportUpload.id).first())["id"]
+    batch_id = (await ImportBatch.select(ImportBatch.id).first())["id"]
+    async with heartbeat.beating(f"upload-{upload_id}"), heartbeat.beating(f"batch-{batch_id}"):
+        assert await jobs.recover_interrupted() == []
+        assert (await ImportUpload.select().first())["status"] == "running"
+        assert (await ImportBatch.select().first())["status"] == "running"
+        stale = time.time() - heartbeat.STALE_SECONDS - 1  # as if its process had stopped beating that long ago
+        os.utime(heartbeat.path(f"batch-{batch_id}"), (stale, stale))
+        assert await jobs.recover_interrupted() == [f"batch-{batch_id}"]
+    assert (await ImportUpload.select().first())["status"] == "running"  # still beating until just now
+    assert await jobs.recover_interrupted() == [f"upload-{upload_id}"]  # its process ended the beat
+    assert not heartbeat.path(f"upload-{upload_id}").exists()
+
+
 async def test_admin_import_actions_are_audited():
     from crm.tables import AuditEvent
 

@@ -2,8 +2,10 @@
 
 A run is an asyncio task in the app process that took the request, so it goes on when the admin
 closes the tab. Its progress is a small JSON file in the upload directory, readable by every app
-process; its outcome is written to the ImportUpload row. A run cut short by a restart was rolled
-back by the database; recover_interrupted() marks it failed at the next start. A real run deletes
+process; its outcome is written to the ImportUpload row. While it runs it keeps a heartbeat
+(crm/importing/heartbeat.py); a run whose process stopped was rolled back by the database, and
+recover_interrupted() marks it failed at any process's next start once its heartbeat has stopped,
+never while another process still runs it. A real run deletes
 the stored file when it finishes, committed or failed (the batch holds what revert needs), and
 housekeeping() deletes the files of uploads nobody ran within the retention period.
 """
@@ -16,6 +18,7 @@ import logging
 from pathlib import Path
 
 from crm import db
+from crm.importing import heartbeat
 from crm.importing.load import ImportRefused, import_file
 from crm.importing.uploads import (
     REMOVED_AFTER_RUN,
@@ -68,11 +71,12 @@ async def _run(upload: dict, *, dry_run: bool, actor_id: int, upload_dir: Path) 
 
     progress(0)
     try:
-        summary = await import_file(
-            upload["kind"], stored_path(upload_dir, upload), department=upload["department.code"],
-            columns=upload["mapping"], file_name=upload["file_name"], sheet=upload["sheet"] or None,
-            encoding=upload["encoding"] or None, dry_run=dry_run, actor_id=actor_id, progress=progress,
-        )
+        async with heartbeat.beating(f"upload-{upload['id']}"):
+            summary = await import_file(
+                upload["kind"], stored_path(upload_dir, upload), department=upload["department.code"],
+                columns=upload["mapping"], file_name=upload["file_name"], sheet=upload["sheet"] or None,
+                encoding=upload["encoding"] or None, dry_run=dry_run, actor_id=actor_id, progress=progress,
+            )
     except ImportRefused as error:
         outcome = dict(status="failed", message=str(error))
     except Exception as error:  # the batch was rolled back and marked failed by import_file
@@ -94,14 +98,23 @@ async def _finish(upload_id: int, **values) -> None:
             ImportUpload.id == upload_id)
 
 
-async def recover_interrupted() -> None:
-    """At start: runs that a stopped process left 'running' did not commit; say so."""
+async def recover_interrupted() -> list[str]:
+    """At start, and whenever asked: runs whose process stopped (their heartbeat is gone or stale)
+    did not commit; say so. A run another process (or the CLI) is still beating for is left alone.
+    Returns the runs marked failed, e.g. ['upload-3', 'batch-12']."""
     message = "Interrupted by a restart; the database was left as it was"
-    async with db.write_transaction():
-        await ImportUpload.update({ImportUpload.status: "failed", ImportUpload.message: message}).where(
-            ImportUpload.status.is_in(["checking", "running"]))
-        await ImportBatch.update({ImportBatch.status: "failed", ImportBatch.message: message}).where(
-            ImportBatch.status == "running")
+    # read first, without the write lock (a live SQLite import holds it): write only for dead runs
+    uploads = [row["id"] for row in await ImportUpload.select(ImportUpload.id).where(
+        ImportUpload.status.is_in(["checking", "running"])) if not heartbeat.alive(f"upload-{row['id']}")]
+    batches = [row["id"] for row in await ImportBatch.select(ImportBatch.id).where(
+        ImportBatch.status == "running") if not heartbeat.alive(f"batch-{row['id']}")]
+    if uploads or batches:
+        async with db.write_transaction():
+            await ImportUpload.update({ImportUpload.status: "failed", ImportUpload.message: message}).where(
+                ImportUpload.id.is_in(uploads or [0]) & ImportUpload.status.is_in(["checking", "running"]))
+            await ImportBatch.update({ImportBatch.status: "failed", ImportBatch.message: message}).where(
+                ImportBatch.id.is_in(batches or [0]) & (ImportBatch.status == "running"))
+    return [f"upload-{number}" for number in uploads] + [f"batch-{number}" for number in batches]
 
 
 HOUSEKEEPING_SECONDS = 3600

@@ -10,6 +10,7 @@ department) raises ImportRefused before anything is written; a crash rolls the b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -30,7 +31,7 @@ from crm.importing.mapping import (
     header_key,
     propose_mapping,
 )
-from crm.importing import rowfile
+from crm.importing import heartbeat, rowfile
 from crm.importing.normalize import RowError
 from crm.importing.prepare import chunks_of, few_collections
 from crm.importing.read import Unreadable, open_source
@@ -151,8 +152,10 @@ async def import_file(
         await batch.save()
         summary.batch_id = context.batch_id = batch.id
     errors = _ErrorFile(error_path, source.headers) if error_path else None
+    # other processes see a real run alive while it beats (crm/importing/heartbeat.py)
+    beating = heartbeat.beating(f"batch-{summary.batch_id}") if summary.batch_id else contextlib.nullcontext()
     try:
-        async with db.write_transaction(), few_collections():
+        async with beating, db.write_transaction(), few_collections():
             await db.use_bulk_cache()
             if dry_run:  # the batch row exists only inside the rolled-back transaction
                 batch = ImportBatch(**batch_values)

@@ -78,4 +78,6 @@ async def end_user_sessions(user_id: int) -> None:
 
 
 async def purge_expired() -> None:
-    await WebSession.delete().where(WebSession.expires_at < _now())
+    """Delete expired sessions; writes only when there are some (a start need not wait for the write lock)."""
+    if await WebSession.exists().where(WebSession.expires_at < _now()):
+        await WebSession.delete().where(WebSession.expires_at < _now())
