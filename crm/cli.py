@@ -61,19 +61,27 @@ def migrate() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--demo", is_flag=True, help="Load seed/ into an empty database and create the demo users.")
-def serve(host: str, port: int, demo: bool) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="App processes (uvicorn workers); default: one per CPU core.")
+def serve(host: str, port: int, demo: bool, workers: int | None) -> None:
     """Apply pending migrations and start the web app."""
     import uvicorn
 
     from crm import db
-    from crm.app import create_app
 
     run(db.apply_migrations)
     if demo:
         run(_load_demo)
-    click.echo(f"Espoo business CRM at http://{host}:{port}/", err=True)
-    # the app decides which proxies' X-Forwarded-* headers it believes (CRM_TRUSTED_PROXIES), not uvicorn
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=False)
+    workers = workers or os.cpu_count() or 1
+    from crm.settings import Settings
+
+    Settings.from_env()  # a generated secret key is made once, here, before the workers read it
+    click.echo(f"Espoo business CRM at http://{host}:{port}/ ({workers} worker{'s' if workers > 1 else ''})",
+               err=True)
+    # Every worker builds its own app; what they share lives in the database and CRM_UPLOAD_DIR.
+    # The app decides which proxies' X-Forwarded-* headers it believes (CRM_TRUSTED_PROXIES), not uvicorn.
+    uvicorn.run("crm.app:create_app", factory=True, workers=workers, host=host, port=port, log_level="info",
+                proxy_headers=False)
 
 
 async def _load_demo() -> None:

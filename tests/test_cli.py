@@ -69,3 +69,51 @@ async def test_seed_twice_gives_the_same_record():
     for line in second.stdout.splitlines():
         assert " 0 created, 0 updated," in line, line
     assert await Department.count() == 6
+
+
+async def test_serve_with_two_workers_shares_sessions_and_csrf_between_them(db, tmp_path):
+    """Every worker builds its own app: a session and a form token from one hold in the other."""
+    import re
+    import socket
+    import time
+
+    import httpx
+
+    from tests.webutil import make_user
+
+    await make_user("two@espoo.example")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {key: value for key, value in os.environ.items() if key != "CRM_SECRET_KEY"}  # generated, once
+    env["CRM_UPLOAD_DIR"] = os.environ["CRM_UPLOAD_DIR"]
+    server = subprocess.Popen([sys.executable, "-m", "crm", "serve", "--port", str(port), "--workers", "2"],
+                              env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        async with httpx.AsyncClient(base_url=base, headers={"Accept": "text/html"}) as c:
+            while True:
+                try:
+                    if (await c.get("/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert server.poll() is None and time.monotonic() < deadline, server.stderr.read()[-2000:]
+                time.sleep(0.3)
+            token = re.search(r'name="_csrf_token" value="([^"]+)"', (await c.get("/login")).text)[1]
+            logged_in = await c.post("/login", data={"email": "two@espoo.example", "password": "pass-word-1",
+                                                     "next": "/", "_csrf_token": token})
+            assert logged_in.status_code == 303
+            answers = []
+            for _ in range(12):  # new connections, spread over both workers
+                async with httpx.AsyncClient(base_url=base, cookies=c.cookies) as fresh:
+                    answers.append((await fresh.get("/companies", headers={"Accept": "text/html"})).status_code)
+            assert answers == [200] * 12
+            made = await c.post("/companies", data={"name": "Kahden Prosessin Oy", "_csrf_token": token,
+                                                    "confirm_duplicate": "1"})
+            assert made.status_code == 303, made.text[:500]
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    assert await Company.count().where(Company.name == "Kahden Prosessin Oy") == 1
