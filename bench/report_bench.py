@@ -16,17 +16,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
+
+from httpbench import MANAGER, figures, measure, serve  # noqa: E402
 
 PAGES = {
     "reports": "/reports",
@@ -36,59 +34,6 @@ PAGES = {
     "overlap CSV": "/reports/export?table=overlap&format=csv",
     "front page (manager)": "/",
 }
-
-
-def serve(url: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "CRM_DATABASE_URL": url, "CRM_SECRET_KEY": "bench"}
-    process = subprocess.Popen([sys.executable, "-m", "crm", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    process.kill()
-    raise SystemExit("crm serve did not become ready")
-
-
-async def logged_in(base: str) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(base_url=base, timeout=120, headers={"Accept-Language": "fi"})
-    page = await client.get("/login")
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)[1]
-    response = await client.post("/login", data={"email": "bench.manager@bench.espoo.fi", "password": "bench",
-                                                 "next": "/", "_csrf_token": token})
-    if response.status_code not in (200, 303):
-        raise SystemExit(f"login failed: {response.status_code}")
-    return client
-
-
-async def measure(base: str, path: str, rounds: int, clients: int) -> list[float]:
-    sessions = [await logged_in(base) for _ in range(clients)]
-    timings: list[float] = []
-
-    async def one(client: httpx.AsyncClient) -> None:
-        for _ in range(rounds):
-            started = time.perf_counter()
-            response = await client.get(path)
-            timings.append(time.perf_counter() - started)
-            if response.status_code != 200:
-                raise SystemExit(f"{path}: {response.status_code}")
-
-    await sessions[0].get(path)  # warm the caches once
-    await asyncio.gather(*(one(client) for client in sessions))
-    for client in sessions:
-        await client.aclose()
-    return timings
-
-
-def figures(timings: list[float]) -> str:
-    ordered = sorted(timings)
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    return (f"p50 {statistics.median(ordered) * 1000:7.0f} ms  p95 {p95 * 1000:7.0f} ms  "
-            f"max {ordered[-1] * 1000:7.0f} ms  ({len(ordered)} requests)")
 
 
 def main() -> None:
@@ -116,7 +61,7 @@ def main() -> None:
         for clients, rounds in ((1, args.rounds), (args.clients, max(2, args.rounds // 4))):
             print(f"{engine}, {clients} client(s):")
             for name, path in PAGES.items():
-                print(f"  {name:28} {figures(asyncio.run(measure(base, path, rounds, clients)))}")
+                print(f"  {name:28} {figures(asyncio.run(measure(base, MANAGER, path, rounds, clients)))}")
     finally:
         process.terminate()
         process.wait(timeout=30)
