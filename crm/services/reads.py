@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
-from piccolo.query.functions.aggregate import Count, Max
 
 from crm import search
 from crm.domain.access import SEES_ALL_CONFIDENTIAL, can_read_confidential
@@ -22,6 +21,7 @@ from crm.tables import (
     Company,
     CompanyContact,
     CompanyProgramme,
+    CompanySource,
     Contact,
     Department,
     Interaction,
@@ -98,17 +98,14 @@ async def company_contacts(company_id: int) -> list[dict]:
 
 
 async def departments_served(company_id: int) -> list[dict]:
-    """Which departments have served this company, how often and when last."""
-    rows = await Interaction.select(
-        Interaction.department.code, Interaction.department.name_fi, Interaction.department.name_sv,
-        Interaction.department.name_en, Count(Interaction.id, alias="count"), Max(Interaction.date, alias="last"),
-    ).where(Interaction.company == company_id).group_by(
-        Interaction.department.code, Interaction.department.name_fi, Interaction.department.name_sv,
-        Interaction.department.name_en,
-    ).order_by(Interaction.department.code)
-    for row in rows:  # SQLite hands MAX() of a date back as text
-        if isinstance(row["last"], str):
-            row["last"] = dt.date.fromisoformat(row["last"][:10])
+    """Which departments have served this company, how often and when last: the counts its holdings
+    through interactions keep (crm/services/holdings.py), so a big account costs no more than a small one."""
+    rows = await CompanySource.select(
+        CompanySource.department.code, CompanySource.department.name_fi, CompanySource.department.name_sv,
+        CompanySource.department.name_en, CompanySource.interactions.as_alias("count"),
+        CompanySource.last_date.as_alias("last"),
+    ).where((CompanySource.company == company_id) & (CompanySource.via == CompanySource.Via.interaction)
+            & CompanySource.import_batch.is_null()).order_by(CompanySource.department.code)
     return rows
 
 
