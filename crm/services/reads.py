@@ -12,7 +12,7 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count, Max
 
 from crm import search
-from crm.domain.access import SEES_ALL_CONFIDENTIAL, can_read_confidential
+from crm.domain.access import SEES_ALL_CONFIDENTIAL, can_change_interaction, can_read_confidential
 from crm.domain.industry import tol2008_divisions
 from crm.domain.ytunnus import business_id_in
 from crm.services.lookups import existing
@@ -58,7 +58,7 @@ async def search_companies(
     elif clause := search.match_clause(query):
         select = select.where(WhereRaw(clause[0], *clause[1]))
     if department_id:
-        select = select.where(WhereRaw("company.id IN (SELECT company FROM interaction WHERE department = {})",
+        select = select.where(WhereRaw("company.id IN (SELECT company FROM interaction WHERE department = {} AND deleted_at IS NULL)",
                                        department_id))
     if programme_id:
         select = select.where(WhereRaw(
@@ -102,7 +102,7 @@ async def departments_served(company_id: int) -> list[dict]:
     rows = await Interaction.select(
         Interaction.department.code, Interaction.department.name_fi, Interaction.department.name_sv,
         Interaction.department.name_en, Count(Interaction.id, alias="count"), Max(Interaction.date, alias="last"),
-    ).where(Interaction.company == company_id).group_by(
+    ).where((Interaction.company == company_id) & Interaction.deleted_at.is_null()).group_by(
         Interaction.department.code, Interaction.department.name_fi, Interaction.department.name_sv,
         Interaction.department.name_en,
     ).order_by(Interaction.department.code)
@@ -117,8 +117,13 @@ def _interaction_columns():
         Interaction.id, Interaction.date, Interaction.kind, Interaction.subject, Interaction.notes,
         Interaction.follow_up_date, Interaction.follow_up_done, Interaction.confidential,
         Interaction.department, Interaction.department.code, Interaction.advisor.name, Interaction.advisor_name,
-        Interaction.company, Interaction.company.name,
+        Interaction.company, Interaction.company.name, Interaction.created_by,
     )
+
+
+def _kept(select):
+    """Deleted interactions are kept for the audit trail only: no page shows them."""
+    return select.where(Interaction.deleted_at.is_null())
 
 
 def _newest_first(select):
@@ -139,6 +144,8 @@ def mask(rows: list[dict], user: CurrentUser) -> list[dict]:
     for row in rows:
         row["hidden"] = row["confidential"] and not can_read_confidential(
             user.role, user.department_id, row["department"])
+        row["changeable"] = can_change_interaction(user.role, user.id, user.department_id, row.get("created_by"),
+                                                   row["department"])
         if row["hidden"]:
             row.update(subject="", notes="", follow_up_date=None, advisor_name="", kind="")
             row["advisor.name"] = ""
@@ -172,7 +179,7 @@ class TimelineFilters:
 async def timeline(company_id: int, user: CurrentUser, filters: TimelineFilters, page: int = 1,
                    per_page: int = PER_PAGE) -> Page:
     """Every department's interactions with the company, newest first."""
-    select = filters.apply(Interaction.select(*_interaction_columns()).where(Interaction.company == company_id))
+    select = filters.apply(_kept(Interaction.select(*_interaction_columns()).where(Interaction.company == company_id)))
     if filters.kind or filters.programme_id:
         # filtering by what masking hides would tell it: hidden rows never match those filters
         select = only_readable(select, user)
@@ -201,15 +208,17 @@ async def _attach_contacts_and_programmes(rows: list[dict]) -> None:
 
 
 async def interaction_for_user(interaction_id: int, user: CurrentUser) -> dict:
-    row = await existing(Interaction.select(*_interaction_columns(), Interaction.advisor).where(
-        Interaction.id == interaction_id), "Interaction", interaction_id)
+    row = await existing(_kept(Interaction.select(
+        *_interaction_columns(), Interaction.advisor, Interaction.department.name_fi,
+        Interaction.department.name_sv, Interaction.department.name_en,
+    ).where(Interaction.id == interaction_id)), "Interaction", interaction_id)
     await _attach_contacts_and_programmes([row])
     return mask([row], user)[0]
 
 
 async def my_follow_ups(user: CurrentUser, limit: int = 50) -> list[dict]:
     """My open follow-ups, overdue first (earliest date first)."""
-    rows = await Interaction.select(*_interaction_columns()).where(
+    rows = await _kept(Interaction.select(*_interaction_columns())).where(
         (Interaction.advisor == user.id) & (Interaction.follow_up_done == False)  # noqa: E712
         & Interaction.follow_up_date.is_not_null()
     ).order_by(Interaction.follow_up_date).limit(limit)
@@ -217,7 +226,7 @@ async def my_follow_ups(user: CurrentUser, limit: int = 50) -> list[dict]:
 
 
 async def recent_in_department(user: CurrentUser, limit: int = 20) -> list[dict]:
-    rows = await Interaction.select(*_interaction_columns()).where(
+    rows = await _kept(Interaction.select(*_interaction_columns())).where(
         Interaction.department == user.department_id
     ).order_by(Interaction.date, ascending=False).order_by(Interaction.id, ascending=False).limit(limit)
     return mask(rows, user)
@@ -231,7 +240,7 @@ async def contact_page(contact_id: int, user: CurrentUser, page: int = 1) -> dic
     ).where(CompanyContact.contact == contact_id).order_by(CompanyContact.start_date, ascending=False)
     # Not even masked: that the person took part in another department's confidential interaction
     # is itself what the confidentiality protects (the company timeline shows that one exists).
-    select = only_readable(Interaction.select(*_interaction_columns()).where(
+    select = only_readable(_kept(Interaction.select(*_interaction_columns())).where(
         WhereRaw("interaction.id IN (SELECT interaction FROM interaction_contact WHERE contact = {})", contact_id)),
         user)
     contact["interactions"] = await fetch_page(_newest_first(select), page, PER_PAGE)
