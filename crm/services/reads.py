@@ -5,6 +5,7 @@ crm.domain.access."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,8 +54,15 @@ async def search_companies(
     )
     query = (query or "").strip()[:200]
     business_id = business_id_in(query)
-    if business_id:
+    if business_id and await Company.exists().where(Company.business_id == business_id):
         select = select.where(Company.business_id == business_id)
+    elif business_id or _ID_PREFIX.fullmatch(query):
+        # looks like a Business ID but is none of ours ('3159033' for 3159033-0): a prefix of an ID or a name
+        prefix = query.replace(" ", "")
+        clause = search.match_clause(query)
+        select = select.where(WhereRaw("company.business_id LIKE {}", prefix + "%")
+                              | WhereRaw(clause[0], *clause[1]) if clause else
+                              WhereRaw("company.business_id LIKE {}", prefix + "%"))
     elif clause := search.match_clause(query):
         select = select.where(WhereRaw(clause[0], *clause[1]))
     if department_id:
@@ -72,6 +80,83 @@ async def search_companies(
     if advisor_id:
         select = select.where(Company.responsible_advisor == advisor_id)
     return await fetch_page(select.order_by(Company.name_key).order_by(Company.id), page, per_page)
+
+
+_ID_PREFIX = re.compile(r"\d{3,7}(-\d?)?")
+_LIKE_SPECIAL = re.compile(r"([\\%_])")
+
+
+def _like_part(text: str) -> str:
+    """Text for inside a LIKE pattern (with ESCAPE '\\'): its % and _ match only themselves."""
+    return _LIKE_SPECIAL.sub(r"\\\1", text)
+
+
+def _contact_match(query: str) -> tuple[str, list[str]] | None:
+    """Contacts by name (every word a prefix of a first or last name, diacritics ignored), e-mail
+    (a part of it) or phone (a run of digits, in national or international form)."""
+    query = query.strip()[:200]
+    terms = search.words(query)
+    if not terms:
+        return None
+    parts, params = [], []
+    name = " AND ".join("(contact.person_key LIKE {} OR contact.person_key LIKE {})" for _ in terms)
+    for term in terms:
+        params += [term + "%", "% " + term + "%"]
+    parts.append(f"({name})")
+    if "@" in query or "." in query or len(terms) == 1:
+        parts.append("contact.email LIKE {} ESCAPE '\\'")
+        params.append("%" + _like_part(query.lower()) + "%")
+    digits = re.sub(r"\D", "", query)
+    if len(digits) >= 4 and not re.search(r"[^\d\s+()-]", query):
+        national = digits[1:] if digits.startswith("0") else digits[3:] if digits.startswith("358") else digits
+        parts.append("contact.phone LIKE {}")
+        params.append("%" + national + "%")
+    return "(" + " OR ".join(parts) + ")", params
+
+
+async def search_contacts(*, query: str = "", page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """People, by name, e-mail or phone, with the companies they are (or were) at."""
+    select = Contact.select(Contact.id, Contact.first_name, Contact.last_name, Contact.email, Contact.phone,
+                            Contact.title).where(Contact.erased_at.is_null())
+    if match := _contact_match(query):
+        select = select.where(WhereRaw(match[0], *match[1]))
+    result = await fetch_page(select.order_by(Contact.last_name).order_by(Contact.first_name).order_by(Contact.id),
+                              page, per_page)
+    ids = [row["id"] for row in result.rows]
+    companies: dict[int, list[dict]] = {i: [] for i in ids}
+    if ids:
+        for link in await CompanyContact.select(
+            CompanyContact.contact, CompanyContact.role, CompanyContact.end_date, CompanyContact.company.id,
+            CompanyContact.company.name,
+        ).where(CompanyContact.contact.is_in(ids)).order_by(CompanyContact.end_date).order_by(
+                CompanyContact.company.name):
+            companies[link["contact"]].append(link)
+    for row in result.rows:
+        row["companies"] = companies[row["id"]]
+    return result
+
+
+async def companies_by_contact(query: str, *, leave_out: Any = (), limit: int = 10) -> list[dict]:
+    """Companies whose contact people match the query (a secondary hit of the company search): the
+    company and who matched."""
+    match = _contact_match(query)
+    if not match or business_id_in(query):
+        return []
+    rows = await CompanyContact.select(
+        CompanyContact.company.id, CompanyContact.company.name, CompanyContact.company.business_id,
+        CompanyContact.contact.first_name, CompanyContact.contact.last_name, CompanyContact.role,
+    ).where(WhereRaw(f"company_contact.contact IN (SELECT contact.id FROM contact WHERE contact.erased_at IS NULL "
+                     f"AND {match[0]})", *match[1])).order_by(CompanyContact.company.name).limit(limit * 3)
+    found: dict[int, dict] = {}
+    for row in rows:
+        if row["company.id"] in leave_out:
+            continue
+        entry = found.setdefault(row["company.id"], {"id": row["company.id"], "name": row["company.name"],
+                                                     "business_id": row["company.business_id"], "people": []})
+        person = f"{row['contact.first_name']} {row['contact.last_name']}".strip()
+        if person not in entry["people"]:
+            entry["people"].append(person)
+    return list(found.values())[:limit]
 
 
 async def company_card(company_id: int) -> dict:

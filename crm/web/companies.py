@@ -59,8 +59,13 @@ class CompanyController(Controller):
             section=filters["section"], postal_code=filters["postal_code"], advisor_id=filters["advisor"],
             page=int_or_none(params.get("page")) or 1,
         )
+        through_people = []
+        if filters["q"].strip() and results.page == 1:  # a secondary hit: the company of a person named so
+            through_people = await reads.companies_by_contact(filters["q"],
+                                                              leave_out={row["id"] for row in results.rows})
         return page_or_partial(request, "companies/index.html", "companies/_results.html",
-                               results=results, filters=filters, choices=await reads.choices())
+                               results=results, filters=filters, choices=await reads.choices(),
+                               through_people=through_people)
 
     @get("/typeahead")
     async def typeahead(self, q: FromQuery[str] = "") -> Template:

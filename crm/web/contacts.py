@@ -12,7 +12,7 @@ from crm.errors import Invalid
 from crm.importing.export import csv_bytes
 from crm.services import audit, contacts, gdpr, reads
 from crm.web.auth import requires_role
-from crm.web.render import download, form_data, int_or_none, page, see_other
+from crm.web.render import download, form_data, int_or_none, page, page_or_partial, see_other
 
 FIELDS = ("first_name", "last_name", "email", "phone", "title", "language")
 ROLE_FIELDS = ("company_id", "role", "start_date", "end_date")
@@ -20,6 +20,13 @@ ROLE_FIELDS = ("company_id", "role", "start_date", "end_date")
 
 class ContactController(Controller):
     path = "/contacts"
+
+    @get("/")
+    async def list_contacts(self, request: Request) -> Template:
+        """People, found as you type by name, e-mail or phone, with the companies they are at."""
+        query = request.query_params.get("q", "")
+        results = await reads.search_contacts(query=query, page=int_or_none(request.query_params.get("page")) or 1)
+        return page_or_partial(request, "contacts/index.html", "contacts/_results.html", results=results, q=query)
 
     @get("/new")
     async def new_contact(self, company_id: FromQuery[int | None] = None) -> Template:
