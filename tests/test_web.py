@@ -405,8 +405,18 @@ async def test_contact_roles_added_by_business_id_or_name_and_ended():
         assert ambiguous.status_code == 422 and "Several companies" in ambiguous.text
         missing = await c.post(f"/contacts/{contact_id}/roles", data={"company": "Nobody Oy", "_csrf_token": token})
         assert missing.status_code == 422 and "No company" in missing.text
-        ended = await c.post(f"/contacts/{contact_id}/roles/{role['id']}/end", data={"_csrf_token": token},
-                             follow_redirects=False)
+        shown = (await c.get(f"/contacts/{contact_id}")).text
+        assert f'href="/contacts/{contact_id}/roles/{role["id"]}/end"' in shown  # a link to a question
+        asked = await c.get(f"/contacts/{contact_id}/roles/{role['id']}/end")
+        assert asked.status_code == 200 and "left the role “CTO”" in asked.text
+        unconfirmed = await c.post(f"/contacts/{contact_id}/roles/{role['id']}/end", data={"_csrf_token": token})
+        assert unconfirmed.status_code == 422 and 'id="e-confirmed"' in unconfirmed.text
+        assert (await CompanyContact.select().where(CompanyContact.id == role["id"]).first())["end_date"] is None
+        wrong = await c.post(f"/contacts/{contact_id}/roles/{role['id']}/end",
+                             data={"confirmed": "yes", "end_date": "31.2.2026", "_csrf_token": token})
+        assert wrong.status_code == 422 and 'id="e-end_date"' in wrong.text
+        ended = await c.post(f"/contacts/{contact_id}/roles/{role['id']}/end",
+                             data={"confirmed": "yes", "_csrf_token": token}, follow_redirects=False)
         assert ended.status_code == 303
         assert (await CompanyContact.select().where(CompanyContact.id == role["id"]).first())["end_date"] == \
             dt.date.today()
