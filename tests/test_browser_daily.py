@@ -15,6 +15,7 @@ from crm.services.contacts import create_contact
 from crm.services.interactions import create_interaction
 from crm.services.lookups import department_id_by_code
 from crm.services.users import create_user
+from crm.tables import CompanyContact
 from tests.webutil import PASSWORD, make_user
 
 
@@ -32,7 +33,8 @@ async def entry(db) -> dict:
         {"date": "2026-03-02", "kind": "meeting", "subject": "Growth plans", "notes": "Two hires"},
         company_id=company_id, department_id=await department_id_by_code("BIZ"), advisor_id=advisor,
         contact_ids=[contact], actor_id=advisor)
-    return {"company": company_id, "interaction": interaction_id, "contact": contact}
+    role = await CompanyContact.select(CompanyContact.id).where(CompanyContact.contact == contact).first()
+    return {"company": company_id, "interaction": interaction_id, "contact": contact, "role": role["id"]}
 
 
 def _log_in(page, base: str, email: str = "advisor@demo.espoo.fi") -> None:
@@ -97,6 +99,26 @@ def test_an_advisor_finds_a_contact_as_they_type(entry, server, browser):  # noq
     assert problems == {name: [] for name in problems}
 
 
+def test_a_user_switches_their_language_on_the_profile(entry, server, browser):  # noqa: F811
+    context = browser.new_context(locale="en-GB", bypass_csp=True)
+    page = context.new_page()
+    _log_in(page, server)
+    page.get_by_role("link", name="Aino Advisor").click()
+    page.get_by_role("heading", name="My profile").wait_for()
+    problems = {"profile": _axe(page)}
+    page.locator("#f-language").select_option("fi")
+    page.get_by_role("button", name="Save language").click()
+    page.get_by_role("heading", name="Omat tiedot").wait_for()  # Finnish, though the browser asks for English
+    page.get_by_text("Kielesi on tallennettu.").wait_for()
+    problems["profile fi"] = _axe(page)
+    page.goto(f"{server}/contacts/{entry['contact']}")
+    page.get_by_role("link", name="Päätä rooli yrityksessä Kuplatech Oy…").click()
+    page.get_by_role("heading", name="Päätä rooli").wait_for()
+    problems["end role"] = _axe(page)
+    context.close()
+    assert problems == {name: [] for name in problems}
+
+
 @pytest.mark.skipif(not os.environ.get("CRM_SCREENSHOTS"), reason="CRM_SCREENSHOTS=dir takes the screenshots")
 def test_screenshots_in_finnish_and_swedish(entry, server, browser):  # noqa: F811
     folder = Path(os.environ["CRM_SCREENSHOTS"])
@@ -104,7 +126,8 @@ def test_screenshots_in_finnish_and_swedish(entry, server, browser):  # noqa: F8
     pages = {"company": f"/companies/{entry['company']}?saved={entry['interaction']}",
              "edit": f"/interactions/{entry['interaction']}/edit",
              "delete": f"/interactions/{entry['interaction']}/delete",
-             "contacts": "/contacts?q=ee", "search-people": "/companies?q=esimerkki"}
+             "contacts": "/contacts?q=ee", "search-people": "/companies?q=esimerkki", "profile": "/profile",
+             "end-role": f"/contacts/{entry['contact']}/roles/{entry['role']}/end"}
     for language in ("fi", "sv"):
         for width, height, name in ((1280, 900, "desktop"), (390, 844, "phone")):
             context = browser.new_context(viewport={"width": width, "height": height})

@@ -79,3 +79,8 @@ async def end_user_sessions(user_id: int) -> None:
 
 async def purge_expired() -> None:
     await WebSession.delete().where(WebSession.expires_at < _now())
+
+
+async def end_other_sessions(user_id: int, token: str) -> None:
+    """Every session of the user but this one (a password changed on another device ends them)."""
+    await WebSession.delete().where((WebSession.user_id == user_id) & (WebSession.key != _key(token)))
