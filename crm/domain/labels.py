@@ -82,6 +82,11 @@ ENTITIES: dict[str, str] = {
     "interactions": N_("Interactions"),
 }
 
+COMPANY_STATUSES: dict[str, str] = {
+    "active": N_("Active"),
+    "ceased": N_("Ceased"),
+}
+
 ACTIONS: dict[str, str] = {
     "create": N_("Created"),
     "update": N_("Changed"),
