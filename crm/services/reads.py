@@ -46,6 +46,7 @@ async def search_companies(
     advisor_id: int | None = None,
     page: int = 1,
     per_page: int = PER_PAGE,
+    count: bool = False,
 ) -> Page:
     """Companies matching every word as a prefix of a name (or the Business ID in any written form)."""
     select = Company.select(
@@ -79,7 +80,7 @@ async def search_companies(
         select = select.where(Company.postal_code == postal_code)
     if advisor_id:
         select = select.where(Company.responsible_advisor == advisor_id)
-    return await fetch_page(select.order_by(Company.name_key).order_by(Company.id), page, per_page)
+    return await fetch_page(select.order_by(Company.name_key).order_by(Company.id), page, per_page, count=count)
 
 
 _ID_PREFIX = re.compile(r"\d{3,7}(-\d?)?")
@@ -121,7 +122,7 @@ async def search_contacts(*, query: str = "", page: int = 1, per_page: int = PER
     if match := _contact_match(query):
         select = select.where(WhereRaw(match[0], *match[1]))
     result = await fetch_page(select.order_by(Contact.last_name).order_by(Contact.first_name).order_by(Contact.id),
-                              page, per_page)
+                              page, per_page, count=True)
     ids = [row["id"] for row in result.rows]
     companies: dict[int, list[dict]] = {i: [] for i in ids}
     if ids:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
@@ -20,6 +21,7 @@ from crm.web.render import (
     download,
     form_data,
     int_or_none,
+    is_htmx,
     page,
     page_or_partial,
     see_other,
@@ -32,6 +34,7 @@ COMPANY_FORM_FIELDS = (
 )
 
 
+TIMELINE_PARAMS = ("department", "kind", "programme", "from", "to", "page")
 EXPORT_COLUMNS = ("business_id", "name", "postal_code", "city", "industry_code", "status", "responsible_advisor")
 EXPORT_PAGE = 5_000
 
@@ -48,11 +51,11 @@ def _list_filters(params: Any) -> dict[str, Any]:
     }
 
 
-async def _search(filters: dict[str, Any], *, page: int, per_page: int = reads.PER_PAGE) -> Any:
+async def _search(filters: dict[str, Any], *, page: int, per_page: int = reads.PER_PAGE, count: bool = False) -> Any:
     return await reads.search_companies(
         query=filters["q"], department_id=filters["department"], programme_id=filters["programme"],
         section=filters["section"], postal_code=filters["postal_code"], advisor_id=filters["advisor"],
-        page=page, per_page=per_page,
+        page=page, per_page=per_page, count=count,
     )
 
 
@@ -73,7 +76,7 @@ class CompanyController(Controller):
     async def list_companies(self, request: Request) -> Template:
         params = request.query_params
         filters = _list_filters(params)
-        results = await _search(filters, page=int_or_none(params.get("page")) or 1)
+        results = await _search(filters, page=int_or_none(params.get("page")) or 1, count=True)
         through_people = []
         if filters["q"].strip() and results.page == 1:  # a secondary hit: the company of a person named so
             through_people = await reads.companies_by_contact(filters["q"],
@@ -150,12 +153,17 @@ class CompanyController(Controller):
     async def show_timeline(self, request: Request, company_id: FromPath[int]) -> Template:
         filters = _timeline_filters(dict(request.query_params))
         await reads.company_card(company_id)  # 404 for a company that does not exist
-        return page_or_partial(
+        response = page_or_partial(
             request, "companies/timeline.html", "companies/_timeline.html", company={"id": company_id},
             timeline=await reads.timeline(company_id, request.user, filters,
                                           page=int_or_none(request.query_params.get("page")) or 1),
             filters=filters, choices=await reads.choices(),
         )
+        if is_htmx(request):  # the filters stay in the address bar: a reload or a shared link keeps them
+            kept = urlencode([(key, value) for key, value in request.query_params.items()
+                              if key in TIMELINE_PARAMS and value])
+            response.headers["HX-Push-Url"] = f"/companies/{company_id}" + (f"?{kept}" if kept else "")
+        return response
 
     @get("/{company_id:int}/edit")
     async def edit_company(self, company_id: FromPath[int]) -> Template:

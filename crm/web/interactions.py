@@ -19,11 +19,24 @@ FIELDS = ("date", "kind", "subject", "notes", "follow_up_date", "confidential")
 
 async def _form(company_id: int, values: dict, errors: dict, status_code: int = 200,
                 interaction: dict | None = None) -> Template:
+    choices = await reads.choices()
     return page(
         "interactions/form.html", status_code=status_code,
         company=await reads.company_card(company_id), contacts=await reads.company_contacts(company_id),
-        values=values, errors=errors, choices=await reads.choices(), interaction=interaction,
+        values=values, errors=errors, choices=choices, interaction=interaction,
+        advisor_groups=_advisor_groups(choices, values.get("department")),
     )
+
+
+def _advisor_groups(choices: dict, department_id: int | None) -> list[tuple[str, list[dict]]]:
+    """The advisors by department, the one logging the interaction first (an advisor must belong
+    to it); each group is labelled by its department, so a name needs no code after it."""
+    codes = {row["id"]: row["code"] for row in choices["departments"]}
+    own = codes.get(department_id, "")
+    groups: dict[str, list[dict]] = {}
+    for advisor in choices["advisors"]:
+        groups.setdefault(advisor["department.code"], []).append(advisor)
+    return sorted(groups.items(), key=lambda group: (group[0] != own, group[0]))
 
 
 def _posted(data: dict, user) -> dict:
