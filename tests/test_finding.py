@@ -95,3 +95,22 @@ async def test_a_number_matching_no_business_id_finds_nothing_rather_than_everyt
         await login(c, "aino@espoo.example")
         html = (await c.get("/companies", params={"q": "9999999"})).text
         assert "Kuplatech" not in html and "Fazer" not in html and "No company matches" in html
+
+
+async def test_the_readmes_business_id_examples_find_the_demos_company():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    sentence = readme[readme.index("in the demo,\nKuplatech Oy"):][:200]
+    examples = re.findall(r"`([^`]+)`", sentence)
+    assert len(examples) == 4
+    assert b"3267501-0;Kuplatech Oy" in (root / "seed" / "yritykset_business_espoo.csv").read_bytes()
+    await make_user("aino@espoo.example")
+    kupla = await create_company({"name": "Kuplatech Oy", "business_id": "3267501-0"})
+    async with client() as c:
+        await login(c, "aino@espoo.example")
+        for example in examples:
+            html = (await c.get("/companies", params={"q": example})).text
+            assert f'href="/companies/{kupla}"' in html, example
