@@ -36,6 +36,7 @@ from crm.web.health import HealthController
 from crm.web.home import HomeController
 from crm.web.imports import ImportController
 from crm.web.interactions import InteractionController
+from crm.web.profile import ProfileController
 from crm.web.reports import ReportController
 from crm.web.security import add_security_headers
 
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 CompanyController,
                 ContactController,
                 InteractionController,
+                ProfileController,
                 ReportController,
                 AuditController,
                 AdminController,

@@ -53,8 +53,8 @@ def migrate() -> None:
     """Apply pending database migrations."""
     from crm import db
 
-    run(db.apply_migrations)
-    click.echo("migrations applied")
+    count = run(db.apply_migrations)
+    click.echo(f"{count} migrations applied" if count else "the database is up to date")
 
 
 @main.command()
@@ -69,7 +69,9 @@ def serve(host: str, port: int, demo: bool, workers: int | None) -> None:
 
     from crm import db
 
-    run(db.apply_migrations)
+    count = run(db.apply_migrations)
+    if count:
+        click.echo(f"{count} migrations applied", err=True)
     if demo:
         run(_load_demo)
     workers = workers or os.cpu_count() or 1
@@ -90,8 +92,9 @@ async def _load_demo() -> None:
     from crm.tables import User
 
     if await database_is_empty():
+        click.echo("loading the demo data in seed/ ...", err=True)
         for summary in await load_seed(progress=True):
-            click.echo(_summary_line(summary), err=True)
+            click.echo(_demo_line(summary), err=True)
     for email, name, role, department in DEMO_USERS:
         if not await User.exists().where(User.email == email):
             await create_user(email=email, name=name, role=role, department=department, password=DEMO_PASSWORD)
@@ -113,6 +116,18 @@ def _summary_line(summary: dict) -> str:
         f"{summary['updated']} updated, {summary['unchanged']} unchanged, "
         f"{summary['duplicates_in_file']} duplicates in file, {summary['errors']} errors"
     )
+
+
+def _demo_line(summary: dict) -> str:
+    """One seed file's counts, those that are not zero; the refused rows are there on purpose."""
+    counts = [f"{summary['rows']} rows"] + [f"{summary[key]} {one if summary[key] == 1 else many}" for key, one, many in (
+        ("created", "created", "created"), ("updated", "updated", "updated"), ("unchanged", "unchanged", "unchanged"),
+        ("duplicates_in_file", "duplicate in the file", "duplicates in the file"),
+        ("errors", "row refused", "rows refused")) if summary[key]]
+    line = f"  {Path(summary['file']).name}: {', '.join(counts)}"
+    if (summary["errors"] or summary["duplicates_in_file"]) and summary.get("batch_id"):
+        line += f" (on purpose, to show the import's checks: /imports/{summary['batch_id']})"
+    return line
 
 
 @main.group()

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import functools
 import sqlite3
-import sys
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -137,14 +137,21 @@ async def shutdown() -> None:
         await db.close_connection_pool()
 
 
-async def apply_migrations() -> None:
-    """Apply every pending migration in the top-level migrations/ folder."""
+async def apply_migrations() -> int:
+    """Apply every pending migration in the top-level migrations/ folder; returns how many ran.
+    Piccolo's own narration (which on a fresh database counts every migration both as complete and
+    as not yet run) is kept for a failure's message only."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    with contextlib.redirect_stdout(sys.stderr):  # Piccolo narrates; stdout is for our summaries
+    pending = await pending_migrations()
+    if not pending:
+        return 0
+    narration = io.StringIO()
+    with contextlib.redirect_stdout(narration):
         result = await run_forwards(app_name="crm")
     if not result.success:
-        raise RuntimeError(f"migrations failed: {result.message}")
+        raise RuntimeError(f"migrations failed: {result.message}\n{narration.getvalue()[-2000:]}")
+    return len(pending)
 
 
 @functools.cache

@@ -289,6 +289,11 @@ class Interaction(Table):
     created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
     updated_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
     import_batch = ForeignKey(ImportBatch, null=True, on_delete=OnDelete.set_null)
+    deleted_at = Timestamptz(
+        null=True, default=None,
+        help_text="Deleted by a user: kept for the audit trail, shown and counted nowhere",
+    )
+    deleted_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
 
 
 class InteractionContact(Table):

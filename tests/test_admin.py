@@ -252,8 +252,13 @@ async def test_deactivate_ends_the_users_sessions_and_login():
         assert (await target.get("/", headers=HTML, follow_redirects=False)).status_code == 200
         async with client() as c:
             token = await login(c, "root@espoo.example")
-            response = await c.post(f"/admin/users/{target_id}/deactivate", data={"_csrf_token": token},
-                                    follow_redirects=False)
+            asked = await c.get(f"/admin/users/{target_id}/deactivate")
+            assert asked.status_code == 200 and "Deactivate Aino?" in asked.text
+            unconfirmed = await c.post(f"/admin/users/{target_id}/deactivate", data={"_csrf_token": token})
+            assert unconfirmed.status_code == 422 and 'id="e-confirmed"' in unconfirmed.text
+            assert (await User.select(User.active).where(User.id == target_id).first())["active"] is True
+            response = await c.post(f"/admin/users/{target_id}/deactivate",
+                                    data={"confirmed": "yes", "_csrf_token": token}, follow_redirects=False)
             assert response.status_code == 303
             page = (await c.get(response.headers["location"])).text
             assert "Deactivated" in page and "Reactivate user" in page
@@ -285,7 +290,12 @@ async def test_admin_cannot_deactivate_themselves():
     admin_id = await make_user("root@espoo.example", role="admin")
     async with client() as c:
         token = await login(c, "root@espoo.example")
-        response = await c.post(f"/admin/users/{admin_id}/deactivate", data={"_csrf_token": token})
+        own = (await c.get(f"/admin/users/{admin_id}")).text
+        assert "Deactivate user" not in own and f"/admin/users/{admin_id}/deactivate" not in own
+        asked = await c.get(f"/admin/users/{admin_id}/deactivate")
+        assert asked.status_code == 422 and "You cannot deactivate your own account" in asked.text
+        response = await c.post(f"/admin/users/{admin_id}/deactivate", data={"confirmed": "yes",
+                                                                           "_csrf_token": token})
         assert response.status_code == 422
         assert 'id="e-active"' in response.text and "You cannot deactivate your own account" in response.text
         assert (await c.get("/admin/users", follow_redirects=False)).status_code == 200

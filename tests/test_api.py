@@ -130,13 +130,24 @@ async def test_log_an_interaction_for_the_own_department_and_correct_it():
         assert changed.status_code == 200
         assert changed.json()["subject"] == "Toimitilat" and changed.json()["follow_up_done"] is True
         bad = await c.post("/api/v1/interactions", headers=auth, json={
-            "company_id": 999999, "date": "2026-11-20", "kind": "meeting"})
+            "company_id": 999999, "date": "2026-11-20", "kind": "meeting", "subject": "x"})
         assert bad.status_code == 422 and "company" in bad.json()["errors"]
         bad_kind = await c.post("/api/v1/interactions", headers=auth, json={
             "company_id": company_id, "date": "2026-11-20", "kind": "séance"})
         assert bad_kind.status_code == 422 and "kind" in bad_kind.json()["errors"]
-    row = await Interaction.select(Interaction.advisor, Interaction.subject).where(Interaction.id == body["id"]).first()
-    assert row == {"advisor": user_id, "subject": "Toimitilat"}
+        empty = await c.post("/api/v1/interactions", headers=auth, json={
+            "company_id": company_id, "date": "2026-11-20", "kind": "call"})
+        assert empty.status_code == 422 and "subject" in empty.json()["errors"]
+        row = await Interaction.select(Interaction.advisor, Interaction.subject).where(
+            Interaction.id == body["id"]).first()
+        assert row == {"advisor": user_id, "subject": "Toimitilat"}
+        assert (await c.delete(f"/api/v1/interactions/{body['id']}", headers=other)).status_code == 403
+        assert (await c.delete(f"/api/v1/interactions/{body['id']}", headers=auth)).status_code == 204
+        assert (await c.get(f"/api/v1/interactions/{body['id']}", headers=auth)).status_code == 404
+        listed = await c.get(f"/api/v1/companies/{company_id}/interactions", headers=auth)
+        assert listed.json()["items"] == []
+    kept = await Interaction.select(Interaction.deleted_at).where(Interaction.id == body["id"]).first()
+    assert kept["deleted_at"] is not None  # kept for the audit trail
 
 
 async def test_contacts_are_created_read_and_updated():
@@ -150,6 +161,8 @@ async def test_contacts_are_created_read_and_updated():
         body = created.json()
         assert body["email"] == "aino@example.fi" and body["phone"] == "+358401234567"
         assert body["roles"][0]["company_name"] == "Kuplatech Oy"
+        found = (await c.get("/api/v1/contacts", params={"q": "virta"}, headers=auth)).json()
+        assert [(item["id"], item["companies"]) for item in found["items"]] == [(body["id"], ["Kuplatech Oy"])]
         changed = await c.patch(f"/api/v1/contacts/{body['id']}", headers=auth, json={"title": "Toimitusjohtaja"})
         assert changed.json()["title"] == "Toimitusjohtaja"
         bad = await c.post("/api/v1/contacts", headers=auth, json={"email": "not an address"})

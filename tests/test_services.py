@@ -139,7 +139,7 @@ async def test_interaction_with_contacts_programmes_and_follow_up():
 async def test_interaction_errors_by_field():
     biz = await department_id_by_code("BIZ")
     with pytest.raises(Invalid) as caught:
-        await create_interaction({"date": "31.2.2026", "kind": "dance"}, company_id=1, department_id=biz,
+        await create_interaction({"date": "31.2.2026", "kind": "dance", "subject": "Dance"}, company_id=1, department_id=biz,
                                  advisor_id=None)
     assert set(caught.value.field_errors) == {"date", "kind"}
     with pytest.raises(Invalid) as caught:
@@ -147,7 +147,7 @@ async def test_interaction_errors_by_field():
                                  department_id=biz, advisor_id=None)
     assert "NOPE" in caught.value.field_errors["programmes"]
     with pytest.raises(Invalid) as caught:
-        await create_interaction({"date": "1.2.2026", "kind": "call"}, company_id=999, department_id=biz,
+        await create_interaction({"date": "1.2.2026", "kind": "call", "subject": "Call"}, company_id=999, department_id=biz,
                                  advisor_id=None)
     assert "999" in caught.value.field_errors["company"]
 

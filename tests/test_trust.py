@@ -348,7 +348,7 @@ async def test_an_advisor_from_another_department_cannot_be_named_on_an_interact
     biz_user = await make_user("biz@espoo.example", department="BIZ")
     company_id = await create_company({"name": "Kuplatech Oy"})
     with pytest.raises(Invalid) as caught:
-        await create_interaction({"date": "2026-11-01", "kind": "call", "follow_up_date": "2026-12-01",
+        await create_interaction({"date": "2026-11-01", "kind": "call", "follow_up_date": "2026-12-01", "subject": "Call",
                                   "confidential": True}, company_id=company_id,
                                  department_id=await department_id_by_code("TYO"), advisor_id=biz_user)
     assert "department" in caught.value.field_errors["advisor"]
@@ -378,7 +378,7 @@ async def test_only_the_advisor_their_department_or_managers_close_a_follow_up()
     await make_user("biz@espoo.example", department="BIZ")
     company_id = await create_company({"name": "Kuplatech Oy"})
     interaction_id = await create_interaction(
-        {"date": "2026-11-01", "kind": "call", "follow_up_date": "2026-11-05"},
+        {"date": "2026-11-01", "kind": "call", "subject": "Call", "follow_up_date": "2026-11-05"},
         company_id=company_id, department_id=await department_id_by_code("TYO"), advisor_id=tyo_user)
     async with client() as c:
         token = await login(c, "biz@espoo.example")

@@ -92,7 +92,7 @@ async def test_home_lists_my_open_follow_ups_overdue_first():
     biz = await department_id_by_code("BIZ")
     today = dt.date.today()
     for days, subject in ((5, "Later one"), (-3, "Overdue one")):
-        await create_interaction({"date": today.isoformat(), "kind": "call", "subject": subject,
+        await create_interaction({"date": (today - dt.timedelta(days=10)).isoformat(), "kind": "call", "subject": subject,
                                   "follow_up_date": (today + dt.timedelta(days=days)).isoformat()},
                                  company_id=company_id, department_id=biz, advisor_id=user_id)
     async with client() as c:
@@ -124,7 +124,7 @@ async def test_company_search_filters_by_department_served():
     served = await create_company({"name": "Served Oy"})
     await create_company({"name": "Unserved Oy"})
     tyo = await department_id_by_code("TYO")
-    await create_interaction({"date": "1.1.2026", "kind": "call"}, company_id=served, department_id=tyo,
+    await create_interaction({"date": "1.1.2026", "kind": "call", "subject": "Call"}, company_id=served, department_id=tyo,
                              advisor_id=None)
     async with client() as c:
         await login(c, "aino@espoo.example")
@@ -217,7 +217,7 @@ async def test_advisor_cannot_log_for_another_department_by_form_field():
     async with client() as c:
         token = await login(c, "aino@espoo.example")
         await c.post(f"/companies/{company_id}/interactions", data={
-            "date": "2026-11-20", "kind": "call", "department": str(tyo), "_csrf_token": token})
+            "date": "2026-11-20", "kind": "call", "subject": "Call", "department": str(tyo), "_csrf_token": token})
         row = await Interaction.select().first()
         assert row["department"] == await department_id_by_code("BIZ")
 
@@ -238,7 +238,7 @@ async def test_mark_follow_up_done_with_htmx():
     user_id = await make_user("aino@espoo.example")
     company_id = await create_company({"name": "Kuplatech Oy"})
     interaction_id = await create_interaction(
-        {"date": "2026-11-01", "kind": "call", "follow_up_date": "2026-11-10"},
+        {"date": "2026-11-01", "kind": "call", "subject": "Call", "follow_up_date": "2026-11-10"},
         company_id=company_id, department_id=await department_id_by_code("BIZ"), advisor_id=user_id)
     async with client() as c:
         token = await login(c, "aino@espoo.example")
@@ -405,8 +405,18 @@ async def test_contact_roles_added_by_business_id_or_name_and_ended():
         assert ambiguous.status_code == 422 and "Several companies" in ambiguous.text
         missing = await c.post(f"/contacts/{contact_id}/roles", data={"company": "Nobody Oy", "_csrf_token": token})
         assert missing.status_code == 422 and "No company" in missing.text
-        ended = await c.post(f"/contacts/{contact_id}/roles/{role['id']}/end", data={"_csrf_token": token},
-                             follow_redirects=False)
+        shown = (await c.get(f"/contacts/{contact_id}")).text
+        assert f'href="/contacts/{contact_id}/roles/{role["id"]}/end"' in shown  # a link to a question
+        asked = await c.get(f"/contacts/{contact_id}/roles/{role['id']}/end")
+        assert asked.status_code == 200 and "left the role “CTO”" in asked.text
+        unconfirmed = await c.post(f"/contacts/{contact_id}/roles/{role['id']}/end", data={"_csrf_token": token})
+        assert unconfirmed.status_code == 422 and 'id="e-confirmed"' in unconfirmed.text
+        assert (await CompanyContact.select().where(CompanyContact.id == role["id"]).first())["end_date"] is None
+        wrong = await c.post(f"/contacts/{contact_id}/roles/{role['id']}/end",
+                             data={"confirmed": "yes", "end_date": "31.2.2026", "_csrf_token": token})
+        assert wrong.status_code == 422 and 'id="e-end_date"' in wrong.text
+        ended = await c.post(f"/contacts/{contact_id}/roles/{role['id']}/end",
+                             data={"confirmed": "yes", "_csrf_token": token}, follow_redirects=False)
         assert ended.status_code == 303
         assert (await CompanyContact.select().where(CompanyContact.id == role["id"]).first())["end_date"] == \
             dt.date.today()

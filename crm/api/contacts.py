@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, Request, get, patch, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from crm.api import schemas
+from crm.api.paging import PER_PAGE, next_cursor, page_number
 from crm.services import contacts, reads
 
 
@@ -22,6 +25,19 @@ async def contact_out(contact_id: int, request: Request) -> schemas.Contact:
 class ContactApi(Controller):
     path = "/contacts"
     tags = ["contacts"]
+
+    @get("/", responses=schemas.problems())
+    async def search(
+        self,
+        q: Annotated[str, QueryParameter(max_length=200, description="Name words, an e-mail or a phone")] = "",
+        cursor: schemas.Cursor = None,
+    ) -> schemas.Page[schemas.ContactSummary]:
+        """People found by name (word prefixes), e-mail or phone, with the companies they are at."""
+        result = await reads.search_contacts(query=q, page=page_number(cursor), per_page=PER_PAGE)
+        return schemas.Page(items=[schemas.ContactSummary(
+            id=row["id"], first_name=row["first_name"], last_name=row["last_name"], email=row["email"],
+            phone=row["phone"], title=row["title"], companies=[link["company.name"] for link in row["companies"]],
+        ) for row in result.rows], next=next_cursor(result))
 
     @get("/{contact_id:int}", responses=schemas.problems(404))
     async def read(self, request: Request, contact_id: FromPath[int]) -> schemas.Contact:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from crm.api import schemas
 from crm.api.paging import PER_PAGE, next_cursor, page_number
-from crm.domain.access import can_close_follow_up
+from crm.domain.access import can_change_interaction
 from crm.errors import Forbidden
 from crm.services import interactions, reads
 
@@ -57,11 +57,22 @@ class InteractionApi(Controller):
     @patch("/interactions/{interaction_id:int}", responses=schemas.problems(403, 404))
     async def update(self, request: Request, interaction_id: FromPath[int],
                      data: JSONBody[schemas.InteractionPatch]) -> schemas.Interaction:
-        """Its advisor, its department, managers and admins may correct it."""
-        user = request.user
-        row = await reads.interaction_for_user(interaction_id, user)
-        if row["hidden"] or not can_close_follow_up(user.role, user.id, user.department_id, row["advisor"],
-                                                    row["department"]):
-            raise Forbidden("Only the advisor, their department, managers and admins change this interaction")
-        await interactions.update_interaction(interaction_id, schemas.given(data), actor_id=user.id)
-        return interaction_out(await reads.interaction_for_user(interaction_id, user))
+        """Its author, the advisors of its department, managers and admins may correct it."""
+        await _changeable(request, interaction_id)
+        await interactions.update_interaction(interaction_id, schemas.given(data), actor_id=request.user.id)
+        return interaction_out(await reads.interaction_for_user(interaction_id, request.user))
+
+    @delete("/interactions/{interaction_id:int}", responses=schemas.problems(403, 404))
+    async def remove(self, request: Request, interaction_id: FromPath[int]) -> None:
+        """Deleted: kept for the audit trail, shown and counted nowhere (as on the web)."""
+        await _changeable(request, interaction_id)
+        await interactions.delete_interaction(interaction_id, actor_id=request.user.id)
+
+
+async def _changeable(request: Request, interaction_id: int) -> dict:
+    user = request.user
+    row = await reads.interaction_for_user(interaction_id, user)
+    if not can_change_interaction(user.role, user.id, user.department_id, row["created_by"], row["department"]):
+        raise Forbidden("Only the author, the advisors of the department that logged it, managers and admins "
+                        "correct or delete an interaction")
+    return row

@@ -116,6 +116,16 @@ class Contact(Struct):
     roles: list[Role]
 
 
+class ContactSummary(Struct):
+    id: int
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str
+    title: str
+    companies: list[str]
+
+
 class RoleInput(Struct, forbid_unknown_fields=True):
     company_id: Id
     role: Annotated[str, Meta(max_length=200)] = ""

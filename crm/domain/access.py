@@ -15,3 +15,12 @@ def can_read_confidential(role: str, user_department_id: int | None, interaction
     """A confidential interaction (business secret, JulkL 621/1999 24 § 1 mom. 20 k) is readable by
     the department that logged it, and by managers and admins."""
     return role in SEES_ALL_CONFIDENTIAL or user_department_id == interaction_department_id
+
+
+def can_change_interaction(role: str, user_id: int, user_department_id: int | None, author_id: int | None,
+                           interaction_department_id: int) -> bool:
+    """An interaction is corrected or deleted by its author, by the advisors of the department that
+    logged it, and by managers and admins; another department's users never (not even to see that
+    a confidential one exists beyond its date)."""
+    return (role in SEES_ALL_CONFIDENTIAL or author_id == user_id
+            or (user_department_id is not None and user_department_id == interaction_department_id))

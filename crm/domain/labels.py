@@ -65,6 +65,18 @@ FIELDS: dict[str, str] = {
     "updated_by": N_("Updated by"),
     "erased_at": N_("Erased"),
     "import_batch": N_("Import batch"),
+    "deleted_at": N_("Deleted"),
+    "programme": N_("Programme"),
+    # exports and searches (audit events of a disclosure)
+    "format": N_("File format"),
+    "rows": N_("Rows"),
+    "history_rows": N_("History rows"),
+    "filters": N_("Filters"),
+    "table": N_("Table"),
+    "file": N_("File"),
+    "include_confidential": N_("Confidential included"),
+    "q": N_("Search words"),
+    "section": N_("Industry"),
 }
 
 ENTITIES: dict[str, str] = {
@@ -80,6 +92,13 @@ ENTITIES: dict[str, str] = {
     "companies": N_("Companies"),
     "contacts": N_("Contacts"),
     "interactions": N_("Interactions"),
+    "programme": N_("Programme"),
+    "report": N_("Report"),
+}
+
+COMPANY_STATUSES: dict[str, str] = {
+    "active": N_("Active"),
+    "ceased": N_("Ceased"),
 }
 
 ACTIONS: dict[str, str] = {

@@ -252,3 +252,20 @@ def clean_interaction(raw: Mapping[str, Any], *, creating: bool) -> tuple[dict, 
         if creating and field not in raw:
             errors[field] = rule_message("%(what)s is required", what=what)
     return clean, errors
+
+
+FUTURE_LIMIT_DAYS = 366  # an interaction is logged after it happened, or for one planned within a year
+
+
+def interaction_sense(clean: Mapping[str, Any], *, today: Any) -> Errors:
+    """What a person logging or correcting an interaction by hand must not get wrong (imports keep
+    their own rules): a follow-up before the interaction, a date more than a year ahead, nothing said."""
+    errors: Errors = {}
+    day, follow_up = clean.get("date"), clean.get("follow_up_date")
+    if day is not None and (day - today).days > FUTURE_LIMIT_DAYS:
+        errors["date"] = rule_message("The date is more than a year ahead")
+    if day is not None and follow_up is not None and follow_up < day:
+        errors["follow_up_date"] = rule_message("The follow-up date is before the interaction's date")
+    if not (clean.get("subject") or "").strip() and not (clean.get("notes") or "").strip():
+        errors["subject"] = rule_message("Write a subject or notes")
+    return errors

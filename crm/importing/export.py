@@ -100,7 +100,7 @@ def _queries():
                 Interaction.department.code, Interaction.kind, Interaction.subject, Interaction.notes,
                 Interaction.advisor.email, Interaction.follow_up_date, Interaction.follow_up_done,
                 Interaction.confidential,
-            ).where(Interaction.id > after),
+            ).where((Interaction.id > after) & Interaction.deleted_at.is_null()),
         ),
     }
 

@@ -24,7 +24,7 @@ async def per_month(scope: Scope) -> list[dict]:
             dated, params = dated + " AND department = {}", [*params, scope.department_id]
         rows = await Interaction.raw(
             f"SELECT substr(CAST(date AS TEXT), 1, 7) AS month, department, COUNT(*) AS interactions "
-            f"FROM interaction WHERE 1 = 1{dated} GROUP BY substr(CAST(date AS TEXT), 1, 7), department", *params)
+            f"FROM interaction WHERE deleted_at IS NULL{dated} GROUP BY substr(CAST(date AS TEXT), 1, 7), department", *params)
     else:
         where, params = ("AND department = {}", [scope.department_id]) if scope.department_id else ("", [])
         if scope.date_from:

@@ -30,7 +30,7 @@ async def _counted(scope: Scope) -> tuple[dict[int, int], dict[int, int], dict[i
         dated, params = dated + " AND interaction.department = {}", [*params, scope.department_id]
     logged = (f"SELECT interaction_programme.programme AS programme, interaction.company AS company "
               f"FROM interaction_programme JOIN interaction ON interaction.id = interaction_programme.interaction "
-              f"WHERE 1 = 1{dated}")
+              f"WHERE interaction.deleted_at IS NULL{dated}")
     reached = logged if scope.department_id else f"{logged} UNION SELECT programme, company FROM company_programme"
     counts = {row["programme"]: int(row["interactions"]) for row in await Programme.raw(
         f"SELECT logged.programme AS programme, COUNT(*) AS interactions FROM ({logged}) AS logged "

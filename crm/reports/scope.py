@@ -52,7 +52,7 @@ class Scope:
         logged, logged_params = self.range_sql("date")
         return (f"SELECT company_source.company AS company, company_source.department AS department "
                 f"FROM company_source WHERE {HELD_SQL} AND company_source.via <> 'interaction'{held} "
-                f"UNION ALL SELECT company, department FROM interaction WHERE 1 = 1{logged}",
+                f"UNION ALL SELECT company, department FROM interaction WHERE deleted_at IS NULL{logged}",
                 [*held_params, *logged_params])
 
     def masks_sql(self) -> tuple[str, list]:

@@ -94,7 +94,7 @@ async def record_eventually(**event: Any) -> None:
 async def search(
     *,
     actor: str = "",
-    entity: str = "",
+    entity: str | tuple[str, ...] = "",
     action: str = "",
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
@@ -106,7 +106,8 @@ async def search(
     if actor:
         query = query.where(AuditEvent.actor == actor.strip().lower())
     if entity:
-        query = query.where(AuditEvent.entity == entity)
+        query = query.where(AuditEvent.entity.is_in(list(entity)) if isinstance(entity, tuple)
+                            else AuditEvent.entity == entity)
     if action:
         query = query.where(AuditEvent.action == action)
     if date_from:

@@ -256,7 +256,7 @@ async def retention_candidates(years: int, *, today: dt.date | None = None) -> l
     """Contacts not erased, created before the cut-off, with no interaction since it."""
     cutoff = (today or dt.date.today()) - dt.timedelta(days=round(365.25 * years))
     recent = InteractionContact.select(InteractionContact.contact).where(
-        InteractionContact.interaction.date >= cutoff)
+        (InteractionContact.interaction.date >= cutoff) & InteractionContact.interaction.deleted_at.is_null())
     active = {row["contact"] for row in await recent}
     rows = await Contact.select(Contact.id, Contact.first_name, Contact.last_name, Contact.created_at).where(
         Contact.erased_at.is_null()

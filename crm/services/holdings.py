@@ -64,7 +64,7 @@ async def recount_interactions(pairs: Iterable[tuple[int, int]]) -> None:
     await db.execute_many(
         "INSERT INTO company_source (company, department, via, import_batch, interactions, first_date, last_date) "
         "SELECT company, department, 'interaction', NULL, COUNT(*), MIN(date), MAX(date) FROM interaction "
-        "WHERE company = ? AND department = ? GROUP BY company, department", pairs)
+        "WHERE company = ? AND department = ? AND deleted_at IS NULL GROUP BY company, department", pairs)
 
 
 async def add_created(company_id: int, department_id: int, day: dt.date) -> None:

@@ -7,7 +7,7 @@ from typing import Any, Mapping, Sequence
 
 from crm import db
 from crm.domain.problems import rule_message
-from crm.domain.records import clean_interaction
+from crm.domain.records import clean_interaction, interaction_sense
 from crm.errors import Invalid
 from crm.services import audit, holdings, tallies
 from crm.services.lookups import existing, programme_ids_by_code
@@ -52,8 +52,10 @@ async def create_interaction(
     advisor_id: int | None,
     contact_ids: Sequence[int] = (),
     actor_id: int | None = None,
+    today: dt.date | None = None,
 ) -> int:
     clean, errors = clean_interaction(data, creating=True)
+    errors = {**interaction_sense(clean, today=today or dt.date.today()), **errors}
     programme_ids: list[int] = []
     if "programmes" in data:
         try:
@@ -103,30 +105,134 @@ async def create_interaction(
     return row.id
 
 
-async def update_interaction(interaction_id: int, data: Mapping[str, Any], *, actor_id: int | None = None) -> dict:
+_UNSET: Any = object()
+PLACE = ("company", "department", "date")  # what the holdings and the month tallies are keyed by
+
+
+async def _programmes_of(interaction_id: int) -> list[int]:
+    return sorted(row["programme"] for row in await InteractionProgramme.select(
+        InteractionProgramme.programme).where(InteractionProgramme.interaction == interaction_id))
+
+
+async def _contacts_of(interaction_id: int) -> list[int]:
+    return sorted(row["contact"] for row in await InteractionContact.select(
+        InteractionContact.contact).where(InteractionContact.interaction == interaction_id))
+
+
+async def _recount(old: dict, new: dict, old_programmes: list[int], new_programmes: list[int]) -> None:
+    """An interaction moved (its company, department or date) or retagged, or deleted (new None):
+    the holdings of both pairs counted again, the companies' study state from them, and the month
+    and programme tallies moved by the difference. Rows are locked in one order everywhere:
+    companies, then holdings, then programme reach."""
+    companies = sorted({old["company"], *([new["company"]] if new else [])})
+    await tallies.locked_states(companies)
+    await holdings.recount_interactions([(old["company"], old["department"]),
+                                         *([(new["company"], new["department"])] if new else [])])
+    await tallies.refresh_companies(companies)
+    await tallies.count_interactions([(old["company"], old["department"], old["date"], old_programmes)], sign=-1)
+    if new:
+        await tallies.count_interactions([(new["company"], new["department"], new["date"], new_programmes)])
+
+
+async def _live(interaction_id: int) -> dict:
+    """The interaction as stored; a deleted one is no longer there (404)."""
+    return await existing(Interaction.select().where(
+        (Interaction.id == interaction_id) & Interaction.deleted_at.is_null()), "Interaction", interaction_id)
+
+
+async def update_interaction(
+    interaction_id: int,
+    data: Mapping[str, Any],
+    *,
+    actor_id: int | None = None,
+    company_id: int | None = None,
+    department_id: int | None = None,
+    advisor_id: Any = _UNSET,
+    contact_ids: Sequence[int] | None = None,
+    today: dt.date | None = None,
+) -> dict:
+    """Correct an interaction: the fields given in `data` (and `programmes` as codes), and where it
+    belongs (company, department, advisor, people) when given. Audited old -> new; the study's
+    holdings and tallies follow a move of date, company or department and a change of programmes."""
     clean, errors = clean_interaction(data, creating=False)
+    programme_ids: list[int] | None = None
+    if "programmes" in data:
+        try:
+            programme_ids = sorted(await programme_ids_by_code(data["programmes"]))
+        except ValueError as error:
+            errors["programmes"] = str(error)
     if errors:
         raise Invalid(errors)
     async with db.write_transaction():
-        old = await existing(Interaction.select().where(Interaction.id == interaction_id), "Interaction",
-                             interaction_id)
-        changes = audit.diff(old, clean)
+        old = await _live(interaction_id)
+        new = {**old, **clean}
+        if company_id is not None:
+            new["company"] = company_id
+        if department_id is not None:
+            new["department"] = department_id
+        if advisor_id is not _UNSET:
+            new["advisor"] = advisor_id
+        if {"date", "follow_up_date", "subject", "notes"} & set(clean):  # a correction by hand
+            errors = interaction_sense(new, today=today or dt.date.today())
+            if errors:
+                raise Invalid(errors)
+        if any(new[field] != old[field] for field in ("company", "department", "advisor")) or contact_ids:
+            errors = await _check_references(new["company"], new["department"], new["advisor"], contact_ids or ())
+            if errors:
+                raise Invalid(errors)
+        old_programmes = await _programmes_of(interaction_id)
+        old_contacts = await _contacts_of(interaction_id)
+        columns = {field: new[field] for field in (*clean, "company", "department", "advisor")}
+        changes = audit.diff(old, columns)
+        links = {}
+        if programme_ids is not None:
+            links["programmes"] = programme_ids
+        if contact_ids is not None:
+            links["contacts"] = sorted(set(contact_ids))
+        changes.update(audit.diff({"programmes": old_programmes, "contacts": old_contacts}, links))
         if not changes:
             return {}
         await Interaction.update(
             {
-                **{field: clean[field] for field in changes},
+                **{field: columns[field] for field in changes if field in columns},
                 Interaction.updated_at: dt.datetime.now(dt.timezone.utc),
                 Interaction.updated_by: actor_id,
             }
         ).where(Interaction.id == interaction_id)
-        if "date" in changes:
-            await holdings.recount_interactions([(old["company"], old["department"])])
-            programmes = [row["programme"] for row in await InteractionProgramme.select(
-                InteractionProgramme.programme).where(InteractionProgramme.interaction == interaction_id)]
-            await tallies.count_interactions([(old["company"], old["department"], old["date"], programmes)], sign=-1)
-            await tallies.count_interactions([(old["company"], old["department"], clean["date"], programmes)])
+        if "programmes" in changes:
+            await InteractionProgramme.delete().where(InteractionProgramme.interaction == interaction_id)
+            if programme_ids:
+                await InteractionProgramme.insert(*(InteractionProgramme(interaction=interaction_id, programme=p)
+                                                    for p in programme_ids))
+        if "contacts" in changes:
+            await InteractionContact.delete().where(InteractionContact.interaction == interaction_id)
+            if links["contacts"]:
+                await InteractionContact.insert(*(InteractionContact(interaction=interaction_id, contact=c)
+                                                  for c in links["contacts"]))
+        if any(field in changes for field in (*PLACE, "programmes")):
+            await _recount(old, new, old_programmes, programme_ids if programme_ids is not None else old_programmes)
         await audit.record(
             action="update", entity=ENTITY, entity_id=interaction_id, actor_id=actor_id, changes=changes
         )
     return changes
+
+
+async def delete_interaction(interaction_id: int, *, actor_id: int | None = None) -> None:
+    """Delete an interaction: kept, with what it said, for the audit trail; shown and counted nowhere
+    (timelines, search, reports, the study's tallies). If it was its department's only hold on the
+    company, the holding goes."""
+    async with db.write_transaction():
+        old = await _live(interaction_id)
+        programmes = await _programmes_of(interaction_id)
+        now = dt.datetime.now(dt.timezone.utc)
+        await Interaction.update({Interaction.deleted_at: now, Interaction.deleted_by: actor_id,
+                                  Interaction.updated_at: now, Interaction.updated_by: actor_id}).where(
+            Interaction.id == interaction_id)
+        await _recount(old, None, programmes, [])
+        snapshot = {field: old[field] for field in ("company", "department", "advisor", "date", "kind", "subject",
+                                                    "notes", "follow_up_date", "follow_up_done", "confidential")}
+        snapshot["programmes"] = programmes
+        snapshot["contacts"] = await _contacts_of(interaction_id)
+        await audit.record(action="delete", entity=ENTITY, entity_id=interaction_id, actor_id=actor_id,
+                           changes={field: [audit.jsonable(value), None] for field, value in snapshot.items()
+                                    if value not in (None, "", [], False)})

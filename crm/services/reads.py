@@ -5,13 +5,14 @@ crm.domain.access."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
 from crm import search
-from crm.domain.access import SEES_ALL_CONFIDENTIAL, can_read_confidential
+from crm.domain.access import SEES_ALL_CONFIDENTIAL, can_change_interaction, can_read_confidential
 from crm.domain.industry import tol2008_divisions
 from crm.domain.ytunnus import business_id_in
 from crm.services.lookups import existing
@@ -45,6 +46,7 @@ async def search_companies(
     advisor_id: int | None = None,
     page: int = 1,
     per_page: int = PER_PAGE,
+    count: bool = False,
 ) -> Page:
     """Companies matching every word as a prefix of a name (or the Business ID in any written form)."""
     select = Company.select(
@@ -53,12 +55,19 @@ async def search_companies(
     )
     query = (query or "").strip()[:200]
     business_id = business_id_in(query)
-    if business_id:
+    if business_id and await Company.exists().where(Company.business_id == business_id):
         select = select.where(Company.business_id == business_id)
+    elif business_id or _ID_PREFIX.fullmatch(query):
+        # looks like a Business ID but is none of ours ('3159033' for 3159033-0): a prefix of an ID or a name
+        prefix = query.replace(" ", "")
+        clause = search.match_clause(query)
+        select = select.where(WhereRaw("company.business_id LIKE {}", prefix + "%")
+                              | WhereRaw(clause[0], *clause[1]) if clause else
+                              WhereRaw("company.business_id LIKE {}", prefix + "%"))
     elif clause := search.match_clause(query):
         select = select.where(WhereRaw(clause[0], *clause[1]))
     if department_id:
-        select = select.where(WhereRaw("company.id IN (SELECT company FROM interaction WHERE department = {})",
+        select = select.where(WhereRaw("company.id IN (SELECT company FROM interaction WHERE department = {} AND deleted_at IS NULL)",
                                        department_id))
     if programme_id:
         select = select.where(WhereRaw(
@@ -71,7 +80,84 @@ async def search_companies(
         select = select.where(Company.postal_code == postal_code)
     if advisor_id:
         select = select.where(Company.responsible_advisor == advisor_id)
-    return await fetch_page(select.order_by(Company.name_key).order_by(Company.id), page, per_page)
+    return await fetch_page(select.order_by(Company.name_key).order_by(Company.id), page, per_page, count=count)
+
+
+_ID_PREFIX = re.compile(r"\d{3,7}(-\d?)?")
+_LIKE_SPECIAL = re.compile(r"([\\%_])")
+
+
+def _like_part(text: str) -> str:
+    """Text for inside a LIKE pattern (with ESCAPE '\\'): its % and _ match only themselves."""
+    return _LIKE_SPECIAL.sub(r"\\\1", text)
+
+
+def _contact_match(query: str) -> tuple[str, list[str]] | None:
+    """Contacts by name (every word a prefix of a first or last name, diacritics ignored), e-mail
+    (a part of it) or phone (a run of digits, in national or international form)."""
+    query = query.strip()[:200]
+    terms = search.words(query)
+    if not terms:
+        return None
+    parts, params = [], []
+    name = " AND ".join("(contact.person_key LIKE {} OR contact.person_key LIKE {})" for _ in terms)
+    for term in terms:
+        params += [term + "%", "% " + term + "%"]
+    parts.append(f"({name})")
+    if "@" in query or "." in query or len(terms) == 1:
+        parts.append("contact.email LIKE {} ESCAPE '\\'")
+        params.append("%" + _like_part(query.lower()) + "%")
+    digits = re.sub(r"\D", "", query)
+    if len(digits) >= 4 and not re.search(r"[^\d\s+()-]", query):
+        national = digits[1:] if digits.startswith("0") else digits[3:] if digits.startswith("358") else digits
+        parts.append("contact.phone LIKE {}")
+        params.append("%" + national + "%")
+    return "(" + " OR ".join(parts) + ")", params
+
+
+async def search_contacts(*, query: str = "", page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """People, by name, e-mail or phone, with the companies they are (or were) at."""
+    select = Contact.select(Contact.id, Contact.first_name, Contact.last_name, Contact.email, Contact.phone,
+                            Contact.title).where(Contact.erased_at.is_null())
+    if match := _contact_match(query):
+        select = select.where(WhereRaw(match[0], *match[1]))
+    result = await fetch_page(select.order_by(Contact.last_name).order_by(Contact.first_name).order_by(Contact.id),
+                              page, per_page, count=True)
+    ids = [row["id"] for row in result.rows]
+    companies: dict[int, list[dict]] = {i: [] for i in ids}
+    if ids:
+        for link in await CompanyContact.select(
+            CompanyContact.contact, CompanyContact.role, CompanyContact.end_date, CompanyContact.company.id,
+            CompanyContact.company.name,
+        ).where(CompanyContact.contact.is_in(ids)).order_by(CompanyContact.end_date).order_by(
+                CompanyContact.company.name):
+            companies[link["contact"]].append(link)
+    for row in result.rows:
+        row["companies"] = companies[row["id"]]
+    return result
+
+
+async def companies_by_contact(query: str, *, leave_out: Any = (), limit: int = 10) -> list[dict]:
+    """Companies whose contact people match the query (a secondary hit of the company search): the
+    company and who matched."""
+    match = _contact_match(query)
+    if not match or business_id_in(query):
+        return []
+    rows = await CompanyContact.select(
+        CompanyContact.company.id, CompanyContact.company.name, CompanyContact.company.business_id,
+        CompanyContact.contact.first_name, CompanyContact.contact.last_name, CompanyContact.role,
+    ).where(WhereRaw(f"company_contact.contact IN (SELECT contact.id FROM contact WHERE contact.erased_at IS NULL "
+                     f"AND {match[0]})", *match[1])).order_by(CompanyContact.company.name).limit(limit * 3)
+    found: dict[int, dict] = {}
+    for row in rows:
+        if row["company.id"] in leave_out:
+            continue
+        entry = found.setdefault(row["company.id"], {"id": row["company.id"], "name": row["company.name"],
+                                                     "business_id": row["company.business_id"], "people": []})
+        person = f"{row['contact.first_name']} {row['contact.last_name']}".strip()
+        if person not in entry["people"]:
+            entry["people"].append(person)
+    return list(found.values())[:limit]
 
 
 async def company_card(company_id: int) -> dict:
@@ -114,8 +200,13 @@ def _interaction_columns():
         Interaction.id, Interaction.date, Interaction.kind, Interaction.subject, Interaction.notes,
         Interaction.follow_up_date, Interaction.follow_up_done, Interaction.confidential,
         Interaction.department, Interaction.department.code, Interaction.advisor.name, Interaction.advisor_name,
-        Interaction.company, Interaction.company.name,
+        Interaction.company, Interaction.company.name, Interaction.created_by,
     )
+
+
+def _kept(select):
+    """Deleted interactions are kept for the audit trail only: no page shows them."""
+    return select.where(Interaction.deleted_at.is_null())
 
 
 def _newest_first(select):
@@ -136,6 +227,8 @@ def mask(rows: list[dict], user: CurrentUser) -> list[dict]:
     for row in rows:
         row["hidden"] = row["confidential"] and not can_read_confidential(
             user.role, user.department_id, row["department"])
+        row["changeable"] = can_change_interaction(user.role, user.id, user.department_id, row.get("created_by"),
+                                                   row["department"])
         if row["hidden"]:
             row.update(subject="", notes="", follow_up_date=None, advisor_name="", kind="")
             row["advisor.name"] = ""
@@ -169,7 +262,7 @@ class TimelineFilters:
 async def timeline(company_id: int, user: CurrentUser, filters: TimelineFilters, page: int = 1,
                    per_page: int = PER_PAGE) -> Page:
     """Every department's interactions with the company, newest first."""
-    select = filters.apply(Interaction.select(*_interaction_columns()).where(Interaction.company == company_id))
+    select = filters.apply(_kept(Interaction.select(*_interaction_columns()).where(Interaction.company == company_id)))
     if filters.kind or filters.programme_id:
         # filtering by what masking hides would tell it: hidden rows never match those filters
         select = only_readable(select, user)
@@ -198,15 +291,17 @@ async def _attach_contacts_and_programmes(rows: list[dict]) -> None:
 
 
 async def interaction_for_user(interaction_id: int, user: CurrentUser) -> dict:
-    row = await existing(Interaction.select(*_interaction_columns(), Interaction.advisor).where(
-        Interaction.id == interaction_id), "Interaction", interaction_id)
+    row = await existing(_kept(Interaction.select(
+        *_interaction_columns(), Interaction.advisor, Interaction.department.name_fi,
+        Interaction.department.name_sv, Interaction.department.name_en,
+    ).where(Interaction.id == interaction_id)), "Interaction", interaction_id)
     await _attach_contacts_and_programmes([row])
     return mask([row], user)[0]
 
 
 async def my_follow_ups(user: CurrentUser, limit: int = 50) -> list[dict]:
     """My open follow-ups, overdue first (earliest date first)."""
-    rows = await Interaction.select(*_interaction_columns()).where(
+    rows = await _kept(Interaction.select(*_interaction_columns())).where(
         (Interaction.advisor == user.id) & (Interaction.follow_up_done == False)  # noqa: E712
         & Interaction.follow_up_date.is_not_null()
     ).order_by(Interaction.follow_up_date).limit(limit)
@@ -214,7 +309,7 @@ async def my_follow_ups(user: CurrentUser, limit: int = 50) -> list[dict]:
 
 
 async def recent_in_department(user: CurrentUser, limit: int = 20) -> list[dict]:
-    rows = await Interaction.select(*_interaction_columns()).where(
+    rows = await _kept(Interaction.select(*_interaction_columns())).where(
         Interaction.department == user.department_id
     ).order_by(Interaction.date, ascending=False).order_by(Interaction.id, ascending=False).limit(limit)
     return mask(rows, user)
@@ -228,7 +323,7 @@ async def contact_page(contact_id: int, user: CurrentUser, page: int = 1) -> dic
     ).where(CompanyContact.contact == contact_id).order_by(CompanyContact.start_date, ascending=False)
     # Not even masked: that the person took part in another department's confidential interaction
     # is itself what the confidentiality protects (the company timeline shows that one exists).
-    select = only_readable(Interaction.select(*_interaction_columns()).where(
+    select = only_readable(_kept(Interaction.select(*_interaction_columns())).where(
         WhereRaw("interaction.id IN (SELECT interaction FROM interaction_contact WHERE contact = {})", contact_id)),
         user)
     contact["interactions"] = await fetch_page(_newest_first(select), page, PER_PAGE)

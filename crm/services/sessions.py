@@ -81,3 +81,8 @@ async def purge_expired() -> None:
     """Delete expired sessions; writes only when there are some (a start need not wait for the write lock)."""
     if await WebSession.exists().where(WebSession.expires_at < _now()):
         await WebSession.delete().where(WebSession.expires_at < _now())
+
+
+async def end_other_sessions(user_id: int, token: str) -> None:
+    """Every session of the user but this one (a password changed on another device ends them)."""
+    await WebSession.delete().where((WebSession.user_id == user_id) & (WebSession.key != _key(token)))

@@ -259,12 +259,13 @@ async def rebuild() -> None:
     month = "substr(CAST(interaction.date AS TEXT), 1, 7)"
     await db.execute_many(
         f"INSERT INTO interaction_tally (department, month, programme, interactions) "
-        f"SELECT department, {month}, NULL, COUNT(*) FROM interaction GROUP BY department, {month}", [()])
+        f"SELECT department, {month}, NULL, COUNT(*) FROM interaction WHERE deleted_at IS NULL "
+        f"GROUP BY department, {month}", [()])
     await db.execute_many(
         f"INSERT INTO interaction_tally (department, month, programme, interactions) "
         f"SELECT interaction.department, {month}, interaction_programme.programme, COUNT(*) "
         f"FROM interaction_programme JOIN interaction ON interaction.id = interaction_programme.interaction "
-        f"GROUP BY interaction.department, {month}, interaction_programme.programme", [()])
+        f"WHERE interaction.deleted_at IS NULL GROUP BY interaction.department, {month}, interaction_programme.programme", [()])
     highest = await db.fetch_value("SELECT COALESCE(MAX(id), 0) FROM interaction")
     for start in range(0, highest + 1, 100_000):  # a page of interactions at a time: memory stays flat
         await _reach(Counter({(row["programme"], row["company"], row["department"]): int(row["interactions"])
@@ -272,7 +273,7 @@ async def rebuild() -> None:
             "SELECT interaction_programme.programme AS programme, interaction.company AS company, "
             "interaction.department AS department, COUNT(*) AS interactions FROM interaction_programme "
             "JOIN interaction ON interaction.id = interaction_programme.interaction "
-            "WHERE interaction.id BETWEEN ? AND ? "
+            "WHERE interaction.id BETWEEN ? AND ? AND interaction.deleted_at IS NULL "
             "GROUP BY interaction_programme.programme, interaction.company, interaction.department",
             [start, start + 99_999])}))
     await _reach(Counter({(row["programme"], row["company"], None): 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -235,3 +236,26 @@ async def reset_password(user_id: int, new_password: str, *, actor_id: int | Non
         await User.update({User.password_hash: password_hash}).where(User.id == user_id)
         await sessions.end_user_sessions(user_id)
         await audit.record(action="reset_password", entity=ENTITY, entity_id=user_id, actor_id=actor_id)
+
+
+# --- the user's own profile (/profile) --------------------------------------------------------------
+
+async def change_own_password(user_id: int, current_password: str, new_password: str, *, session_token: str) -> None:
+    """A user changes their own password: the current one is required, the new one is hashed with
+    Argon2id, and every other session of theirs ends (this one stays). Audited without either."""
+    errors: dict[str, Any] = {}
+    row = await existing(User.select(User.password_hash).where(User.id == user_id), "User", user_id)
+    if not await verify_password(row["password_hash"], current_password):
+        errors["current_password"] = rule_message("The current password is not right")
+    if len(new_password) < ADMIN_PASSWORD_MIN_LENGTH:
+        errors["new_password"] = rule_message("Password must be at least %(limit)s characters",
+                                              limit=ADMIN_PASSWORD_MIN_LENGTH)
+    elif new_password == current_password:
+        errors["new_password"] = rule_message("The new password is the same as the current one")
+    if errors:
+        raise Invalid(errors)
+    password_hash = await hash_password(new_password)
+    async with db.write_transaction():
+        await User.update({User.password_hash: password_hash}).where(User.id == user_id)
+        await sessions.end_other_sessions(user_id, session_token)
+        await audit.record(action="change_password", entity=ENTITY, entity_id=user_id, actor_id=user_id)

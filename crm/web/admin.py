@@ -9,6 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Response, Template
 
+from crm.domain.problems import rule_message
 from crm.errors import Invalid
 from crm.services import departments, users
 from crm.web.auth import requires_role
@@ -75,12 +76,19 @@ class AdminController(Controller):
                                          status_code=422)
         return see_other(request, f"/admin/users/{user_id}?done=updated")
 
+    @get("/users/{user_id:int}/deactivate")
+    async def confirm_deactivate_user(self, request: Request, user_id: FromPath[int]) -> Template:
+        return await _deactivate_page(request, user_id, {})
+
     @post("/users/{user_id:int}/deactivate")
     async def deactivate_user(self, request: Request, user_id: FromPath[int]) -> Template | Response:
+        if (await form_data(request)).get("confirmed") != "yes":  # asked first, on the server too
+            return await _deactivate_page(request, user_id, {
+                "confirmed": rule_message("Confirm that the user is to be deactivated")}, 422)
         try:
             await users.deactivate_user(user_id, actor_id=request.user.id)
         except Invalid as error:
-            return await self._user_form_again(user_id, error)
+            return await _deactivate_page(request, user_id, error.field_errors, 422)
         return see_other(request, f"/admin/users/{user_id}?done=deactivated")
 
     @post("/users/{user_id:int}/reactivate")
@@ -145,3 +153,12 @@ class AdminController(Controller):
             return page("admin/department_form.html", status_code=422, department={**stored, **values},
                         errors=error.field_errors)
         return see_other(request, "/admin/departments")
+
+
+async def _deactivate_page(request: Request, user_id: int, errors: dict, status_code: int = 200) -> Template:
+    account = await users.get_user(user_id)
+    if user_id == request.user.id and not errors:
+        errors = {"active": rule_message("You cannot deactivate your own account")}
+        status_code = 422
+    return page("confirm.html", status_code=status_code, what="deactivate", errors=errors, account=account,
+                action=f"/admin/users/{user_id}/deactivate", cancel=f"/admin/users/{user_id}")

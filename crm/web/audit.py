@@ -6,14 +6,17 @@ from litestar import Controller, Request, get
 from litestar.params import FromPath
 from litestar.response import Template
 
+from crm.domain import labels
 from crm.services import audit, reads
 from crm.web.auth import requires_role
 from crm.web.render import date_or_none, int_or_none, page
 
-ACTIONS = ("create", "update", "view", "export", "import", "upload", "revert", "erase", "login", "login_failed",
-           "add_role", "end_role", "reset_password", "save_profile")
-ENTITIES = ("company", "contact", "interaction", "user", "import_batch", "import_upload", "mapping_profile",
-            "programme", "department", "companies", "contacts", "interactions")
+ACTIONS = tuple(labels.ACTIONS)
+# one choice per kind of record: the CLI's bulk exports are logged under the plural
+ENTITIES = {"company": ("company", "companies"), "contact": ("contact", "contacts"),
+            "interaction": ("interaction", "interactions"), "user": ("user",), "department": ("department",),
+            "programme": ("programme",), "import_batch": ("import_batch",), "import_upload": ("import_upload",),
+            "mapping_profile": ("mapping_profile",), "report": ("report",)}
 
 
 class AuditController(Controller):
@@ -38,7 +41,7 @@ class AuditController(Controller):
                    "action": params.get("action", ""), "from": params.get("from", ""), "to": params.get("to", "")}
         number = int_or_none(params.get("page")) or 1
         results = await audit.search(
-            actor=filters["actor"], entity=filters["entity"] if filters["entity"] in ENTITIES else "",
+            actor=filters["actor"], entity=ENTITIES.get(filters["entity"], ""),
             action=filters["action"] if filters["action"] in ACTIONS else "",
             date_from=date_or_none(filters["from"]), date_to=date_or_none(filters["to"]), page=number)
         return page("admin/audit.html", events=results.rows, filters=filters, actions=ACTIONS, entities=ENTITIES,

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Response, Template
 
-from crm.errors import Invalid
+from crm.domain.dates import parse_date
+from crm.domain.problems import rule_message
+from crm.errors import Invalid, NotFound
 from crm.importing.export import csv_bytes
 from crm.services import audit, contacts, gdpr, reads
 from crm.web.auth import requires_role
-from crm.web.render import download, form_data, int_or_none, page, see_other
+from crm.web.render import download, form_data, int_or_none, page, page_or_partial, see_other
 
 FIELDS = ("first_name", "last_name", "email", "phone", "title", "language")
 ROLE_FIELDS = ("company_id", "role", "start_date", "end_date")
@@ -20,6 +23,13 @@ ROLE_FIELDS = ("company_id", "role", "start_date", "end_date")
 
 class ContactController(Controller):
     path = "/contacts"
+
+    @get("/")
+    async def list_contacts(self, request: Request) -> Template:
+        """People, found as you type by name, e-mail or phone, with the companies they are at."""
+        query = request.query_params.get("q", "")
+        results = await reads.search_contacts(query=query, page=int_or_none(request.query_params.get("page")) or 1)
+        return page_or_partial(request, "contacts/index.html", "contacts/_results.html", results=results, q=query)
 
     @get("/new")
     async def new_contact(self, company_id: FromQuery[int | None] = None) -> Template:
@@ -110,7 +120,34 @@ class ContactController(Controller):
                         role_values=data)
         return see_other(request, f"/contacts/{contact_id}")
 
+    @get("/{contact_id:int}/roles/{role_id:int}/end")
+    async def confirm_end_role(self, request: Request, contact_id: FromPath[int], role_id: FromPath[int]) -> Template:
+        return await _end_role_page(request, contact_id, role_id, dt.date.today().isoformat(), {})
+
     @post("/{contact_id:int}/roles/{role_id:int}/end")
-    async def end_role(self, request: Request, contact_id: FromPath[int], role_id: FromPath[int]) -> Response:
-        await contacts.end_role(contact_id, role_id, actor_id=request.user.id)
+    async def end_role(self, request: Request, contact_id: FromPath[int], role_id: FromPath[int]
+                       ) -> Template | Response:
+        data = await form_data(request)
+        day = str(data.get("end_date") or "")
+        if data.get("confirmed") != "yes":  # asked first, on the server too: an ended role has no undo button
+            return await _end_role_page(request, contact_id, role_id, day or dt.date.today().isoformat(),
+                                        {"confirmed": rule_message("Confirm that the role has ended")}, 422)
+        try:
+            end_date = parse_date(day) if day else None
+            await contacts.end_role(contact_id, role_id, end_date=end_date, actor_id=request.user.id)
+        except ValueError as error:
+            return await _end_role_page(request, contact_id, role_id, day, {"end_date": getattr(error, "message", str(error))}, 422)
+        except Invalid as error:
+            return await _end_role_page(request, contact_id, role_id, day, error.field_errors, 422)
         return see_other(request, f"/contacts/{contact_id}")
+
+
+async def _end_role_page(request: Request, contact_id: int, role_id: int, day: str, errors: dict,
+                         status_code: int = 200) -> Template:
+    contact = await reads.contact_page(contact_id, request.user)
+    role = next((r for r in contact["roles"] if r["id"] == role_id), None)
+    if role is None or role["end_date"] is not None:
+        raise NotFound(f"Role #{role_id} is not an open role of contact #{contact_id}")
+    return page("confirm.html", status_code=status_code, what="end_role", errors=errors, role=role, day=day,
+                person=f"{contact['first_name']} {contact['last_name']}".strip(),
+                action=f"/contacts/{contact_id}/roles/{role_id}/end", cancel=f"/contacts/{contact_id}")

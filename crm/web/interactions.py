@@ -1,5 +1,5 @@
 """Log an interaction (from the company page, or /interactions/new with a company typeahead);
-mark follow-ups done."""
+correct or delete one; mark follow-ups done."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Response, Template
 
-from crm.domain.access import can_close_follow_up
+from crm.domain.access import can_change_interaction, can_close_follow_up
 from crm.errors import Forbidden, Invalid
 from crm.services import interactions, reads
 from crm.web.render import as_list, form_data, int_or_none, is_htmx, page, see_other
@@ -17,12 +17,46 @@ from crm.web.render import as_list, form_data, int_or_none, is_htmx, page, see_o
 FIELDS = ("date", "kind", "subject", "notes", "follow_up_date", "confidential")
 
 
-async def _form(company_id: int, values: dict, errors: dict, status_code: int = 200) -> Template:
+async def _form(company_id: int, values: dict, errors: dict, status_code: int = 200,
+                interaction: dict | None = None) -> Template:
+    choices = await reads.choices()
     return page(
         "interactions/form.html", status_code=status_code,
         company=await reads.company_card(company_id), contacts=await reads.company_contacts(company_id),
-        values=values, errors=errors, choices=await reads.choices(),
+        values=values, errors=errors, choices=choices, interaction=interaction,
+        advisor_groups=_advisor_groups(choices, values.get("department")),
     )
+
+
+def _advisor_groups(choices: dict, department_id: int | None) -> list[tuple[str, list[dict]]]:
+    """The advisors by department, the one logging the interaction first (an advisor must belong
+    to it); each group is labelled by its department, so a name needs no code after it."""
+    codes = {row["id"]: row["code"] for row in choices["departments"]}
+    own = codes.get(department_id, "")
+    groups: dict[str, list[dict]] = {}
+    for advisor in choices["advisors"]:
+        groups.setdefault(advisor["department.code"], []).append(advisor)
+    return sorted(groups.items(), key=lambda group: (group[0] != own, group[0]))
+
+
+def _posted(data: dict, user) -> dict:
+    values = {field: data.get(field, "") for field in FIELDS}
+    values["confidential"] = bool(data.get("confidential"))
+    values["programmes"] = as_list(data.get("programmes"))
+    values["contacts"] = [number for c in as_list(data.get("contacts")) if (number := int_or_none(c))]
+    values["department"] = int_or_none(data.get("department")) or user.department_id
+    values["advisor"] = int_or_none(data.get("advisor"))
+    return values
+
+
+async def _changeable(request: Request, interaction_id: int) -> dict:
+    """The interaction, if this user may correct or delete it (else 403; deleted or unknown: 404)."""
+    user = request.user
+    row = await reads.interaction_for_user(interaction_id, user)
+    if not can_change_interaction(user.role, user.id, user.department_id, row["created_by"], row["department"]):
+        raise Forbidden("Only the author, the advisors of the department that logged it, managers and admins "
+                        "correct or delete an interaction")
+    return row
 
 
 class InteractionController(Controller):
@@ -40,24 +74,18 @@ class InteractionController(Controller):
     @post("/companies/{company_id:int}/interactions")
     async def create_interaction(self, request: Request, company_id: FromPath[int]) -> Template | Response:
         user = request.user
-        data = await form_data(request)
-        values = {field: data.get(field, "") for field in FIELDS}
-        values["confidential"] = bool(data.get("confidential"))
-        values["programmes"] = as_list(data.get("programmes"))
-        values["contacts"] = [number for c in as_list(data.get("contacts")) if (number := int_or_none(c))]
-        values["department"] = int_or_none(data.get("department")) or user.department_id
+        values = _posted(await form_data(request), user)
         if user.role == "advisor":  # advisors log for their own department only
             values["department"] = user.department_id
-        values["advisor"] = int_or_none(data.get("advisor"))
         try:
-            await interactions.create_interaction(
+            interaction_id = await interactions.create_interaction(
                 {field: values[field] for field in (*FIELDS, "programmes")},
                 company_id=company_id, department_id=values["department"], advisor_id=values["advisor"],
                 contact_ids=values["contacts"], actor_id=user.id,
             )
         except Invalid as error:
             return await _form(company_id, values, error.field_errors, status_code=422)
-        return see_other(request, f"/companies/{company_id}")
+        return see_other(request, f"/companies/{company_id}?saved={interaction_id}#interaction-{interaction_id}")
 
     @post("/interactions/{interaction_id:int}/follow-up-done")
     async def mark_follow_up_done(self, request: Request, interaction_id: FromPath[int]) -> Template | Response:
@@ -71,3 +99,44 @@ class InteractionController(Controller):
         if is_htmx(request):
             return page("_follow_up_done.html", row=row)
         return see_other(request, "/")
+
+    @get("/interactions/{interaction_id:int}/edit")
+    async def edit_interaction(self, request: Request, interaction_id: FromPath[int]) -> Template:
+        row = await _changeable(request, interaction_id)
+        values = {field: row[field] for field in ("kind", "subject", "notes", "confidential", "follow_up_done")}
+        values.update(date=row["date"].isoformat(),
+                      follow_up_date=row["follow_up_date"].isoformat() if row["follow_up_date"] else "",
+                      department=row["department"], advisor=row["advisor"], programmes=row["programmes"],
+                      contacts=[contact["contact.id"] for contact in row["contacts"]])
+        return await _form(row["company"], values, {}, interaction=row)
+
+    @post("/interactions/{interaction_id:int}/edit")
+    async def update_interaction(self, request: Request, interaction_id: FromPath[int]) -> Template | Response:
+        user = request.user
+        row = await _changeable(request, interaction_id)
+        data = await form_data(request)
+        values = _posted(data, user)
+        values["follow_up_done"] = bool(data.get("follow_up_done"))
+        if user.role == "advisor":  # an advisor cannot move an entry to another department
+            values["department"] = row["department"]
+        try:
+            await interactions.update_interaction(
+                interaction_id, {field: values[field] for field in (*FIELDS, "follow_up_done", "programmes")},
+                department_id=values["department"], advisor_id=values["advisor"], contact_ids=values["contacts"],
+                actor_id=user.id,
+            )
+        except Invalid as error:
+            return await _form(row["company"], values, error.field_errors, status_code=422, interaction=row)
+        return see_other(request, f"/companies/{row['company']}?saved={interaction_id}#interaction-{interaction_id}")
+
+    @get("/interactions/{interaction_id:int}/delete")
+    async def confirm_delete_interaction(self, request: Request, interaction_id: FromPath[int]) -> Template:
+        return page("interactions/delete.html", row=await _changeable(request, interaction_id))
+
+    @post("/interactions/{interaction_id:int}/delete")
+    async def delete_interaction(self, request: Request, interaction_id: FromPath[int]) -> Template | Response:
+        row = await _changeable(request, interaction_id)
+        if (await form_data(request)).get("confirmed") != "yes":  # asked first, on the server too
+            return page("interactions/delete.html", row=row, status_code=422)
+        await interactions.delete_interaction(interaction_id, actor_id=request.user.id)
+        return see_other(request, f"/companies/{row['company']}?deleted=1")

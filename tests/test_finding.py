@@ -1,0 +1,116 @@
+"""Finding people and companies (issue 12): /contacts as you type by name, e-mail or phone with the
+companies they are at; a company found through its contact people; a partial Business ID."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm.services.companies import create_company
+from crm.services.contacts import create_contact
+from tests.webutil import client, login, make_user
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+async def _people() -> dict[str, int]:
+    await make_user("aino@espoo.example")
+    kupla = await create_company({"name": "Kuplatech Oy", "business_id": "3159033-0"})
+    fazer = await create_company({"name": "Oy Karl Fazer Ab", "business_id": "0112038-9"})
+    eero = await create_contact({"first_name": "Eero", "last_name": "Esimerkki", "email": "eero@kupla.example",
+                                 "phone": "040 123 4567"},
+                                roles=[{"company_id": kupla, "role": "CEO"},
+                                       {"company_id": fazer, "role": "Board", "end_date": "2025-01-31"}])
+    aijo = await create_contact({"first_name": "Äijö", "last_name": "Öhman", "email": "aijo_100%@fazer.example"},
+                                roles=[{"company_id": fazer, "role": "CFO"}])
+    await create_contact({"first_name": "Other", "last_name": "Person", "email": "other@else.example"})
+    return {"kupla": kupla, "fazer": fazer, "eero": eero, "aijo": aijo}
+
+
+@pytest.mark.parametrize("query, found, not_found", [
+    ("eero", ["Eero Esimerkki"], ["Öhman", "Other Person"]),
+    ("esim ee", ["Eero Esimerkki"], ["Öhman"]),  # word prefixes in any order
+    ("aijo ohman", ["Öhman"], ["Esimerkki"]),  # diacritics ignored
+    ("ÖHMAN", ["Öhman"], ["Esimerkki"]),
+    ("kupla.example", ["Eero Esimerkki"], ["Öhman"]),  # a part of the e-mail
+    ("100%@", ["Öhman"], ["Esimerkki", "Other Person"]),  # % is no wildcard
+    ("ero_k", [], ["Esimerkki", "Öhman", "Other Person"]),  # nor is _ (it would match "ero@k")
+    ("040 123 4567", ["Eero Esimerkki"], ["Öhman"]),  # national form
+    ("+358401234567", ["Eero Esimerkki"], ["Öhman"]),  # international form
+    ("1234567", ["Eero Esimerkki"], ["Öhman"]),
+    ("'; DROP TABLE contact; --", [], ["Esimerkki"]),
+])
+async def test_contacts_are_found_by_name_email_or_phone(query, found, not_found):
+    await _people()
+    async with client() as c:
+        await login(c, "aino@espoo.example")
+        response = await c.get("/contacts", params={"q": query}, headers={"HX-Request": "true"})
+        assert response.status_code == 200 and "<html" not in response.text  # the partial for htmx
+        for name in found:
+            assert name in response.text, (query, name)
+        for name in not_found:
+            assert name not in response.text, (query, name)
+        if not found:
+            assert "No contact matches" in response.text
+
+
+async def test_the_contact_list_shows_the_companies_people_are_at():
+    people = await _people()
+    async with client() as c:
+        await login(c, "aino@espoo.example")
+        page = await c.get("/contacts")
+        assert page.status_code == 200 and 'aria-current="page"' in page.text
+        text = page.text
+        assert "Other Person" in text and f'href="/companies/{people["kupla"]}"' in text
+        assert "(CEO)" in text and "(Board, until " in text
+        assert "+358 40 1234567" in text
+
+
+async def test_a_company_is_found_through_its_contact_people():
+    people = await _people()
+    async with client() as c:
+        await login(c, "aino@espoo.example")
+        by_name = (await c.get("/companies", params={"q": "esimerkki"})).text
+        assert "Companies of people matching" in by_name
+        assert f'href="/companies/{people["kupla"]}"' in by_name and "Eero Esimerkki" in by_name
+        by_email = (await c.get("/companies", params={"q": "aijo_100%@fazer.example"})).text
+        assert f'href="/companies/{people["fazer"]}"' in by_email
+        assert f'href="/companies/{people["kupla"]}"' not in by_email
+        direct = (await c.get("/companies", params={"q": "kuplatech"})).text
+        assert "Companies of people matching" not in direct  # a name hit needs no secondary hit
+
+
+@pytest.mark.parametrize("query", ["3159033", "3159033-", "315903", "3159033-0", "FI31590330"])
+async def test_a_partial_business_id_falls_back_to_a_prefix(query):
+    people = await _people()
+    async with client() as c:
+        await login(c, "aino@espoo.example")
+        html = (await c.get("/companies", params={"q": query})).text
+        assert f'href="/companies/{people["kupla"]}"' in html, query
+        assert f'href="/companies/{people["fazer"]}"' not in html, query
+
+
+async def test_a_number_matching_no_business_id_finds_nothing_rather_than_everything():
+    await _people()
+    async with client() as c:
+        await login(c, "aino@espoo.example")
+        html = (await c.get("/companies", params={"q": "9999999"})).text
+        assert "Kuplatech" not in html and "Fazer" not in html and "No company matches" in html
+
+
+async def test_the_readmes_business_id_examples_find_the_demos_company():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    sentence = readme[readme.index("in the demo,\nKuplatech Oy"):][:200]
+    examples = re.findall(r"`([^`]+)`", sentence)
+    assert len(examples) == 4
+    assert b"3267501-0;Kuplatech Oy" in (root / "seed" / "yritykset_business_espoo.csv").read_bytes()
+    await make_user("aino@espoo.example")
+    kupla = await create_company({"name": "Kuplatech Oy", "business_id": "3267501-0"})
+    async with client() as c:
+        await login(c, "aino@espoo.example")
+        for example in examples:
+            html = (await c.get("/companies", params={"q": example})).text
+            assert f'href="/companies/{kupla}"' in html, example
