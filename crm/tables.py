@@ -171,6 +171,7 @@ class Company(Table):
     country = Varchar(length=2, default="FI")
     status = Varchar(length=10, choices=Status, default=Status.active)
     responsible_advisor = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    notes = Text(default="", help_text="Free text, e.g. a department file's 'Lisätiedot'")
     search_text = Text(default="", help_text="Folded names and Business ID for search")
     created_at = Timestamptz()
     updated_at = Timestamptz()
