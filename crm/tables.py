@@ -79,6 +79,7 @@ class ImportBatch(Table):
     unchanged = Integer(default=0)
     duplicates_in_file = Integer(default=0)
     errors = Integer(default=0)
+    warnings = Integer(default=0, help_text="rows stored with a value dropped (listed in the row file)")
     invalid_business_ids = Integer(default=0, help_text="rows refused for an invalid Business ID")
     message = Text(default="", help_text="why a refused or failed batch stopped")
 

@@ -197,3 +197,61 @@ async def test_hostile_addresses_and_placeholders(tmp_path):
     assert stored["Pitkä Oy"]["street"] == "" and stored["Pitkä Oy"]["postal_code"] == "02150"  # too long: warned
     assert address(stored["Nollat Oy"]) == ("Katu 1", "00000", "Espoo", "049")  # Espoo by its city
     assert [line for line, _ in await row_errors(summary.batch_id)] == [5]  # '-' is no name
+
+
+# --- the browser import: warnings beside the rows ---------------------------------------------------
+
+
+async def test_the_browser_preview_and_result_show_warnings_and_duplicates_beside_the_rows():
+    import asyncio
+
+    from crm.tables import ImportUpload
+    from tests.webutil import client, login, make_user
+
+    await make_user("root@espoo.example", role="admin")
+    content = ("Yritys;Y-tunnus;Osoite;Verkkosivut;Lisätiedot\r\n"
+               "Kuplatech Oy;;\"Tekniikantie 14, 02150 Espoo\";www kuplatech fi;Pop-up <b>tila</b>\r\n"
+               "Kuplatech Oy;;\"Tekniikantie 14, 02150 Espoo\";Verkkosivuja ei löydy;Toinen haara\r\n"
+               "TULIKUKKA KY;;02600 Espoo;-;\r\n"
+               "TULIKUKKA OY;;02600 Espoo;-;\r\n").encode("utf-8")
+    async with client() as c:
+        token = await login(c, "root@espoo.example")
+        uploaded = await c.post("/imports/upload", files={"file": ("lista.csv", content, "text/csv")},
+                                data={"kind": "companies", "department": "BIZ"}, headers={"X-CSRFToken": token},
+                                follow_redirects=False)
+        upload_id = int(uploaded.headers["location"].rsplit("/", 1)[1])
+        proposed = await c.get(f"/imports/uploads/{upload_id}")
+        assert "Lisätiedot" in proposed.text
+        confirmed = await c.post(f"/imports/uploads/{upload_id}/mapping", data={
+            "column-0": "name", "column-1": "business_id", "column-2": "street", "column-3": "website",
+            "column-4": "notes", "_csrf_token": token}, follow_redirects=False)
+        assert confirmed.status_code == 303
+        preview = await c.get(f"/imports/uploads/{upload_id}/preview")
+        assert preview.status_code == 200
+        assert 'class="row-warning"' in preview.text
+        assert "Website &#39;www kuplatech fi&#39; is not a web address (left blank)" in preview.text
+        assert "Tekniikantie 14" in preview.text and "02150" in preview.text  # the address split
+        assert "<b>tila</b>" not in preview.text  # escaped
+        for _ in range(200):
+            upload = await ImportUpload.select().where(ImportUpload.id == upload_id).output(load_json=True).first()
+            if upload["status"] in ("checked", "failed"):
+                break
+            await asyncio.sleep(0.05)
+        assert upload["status"] == "checked", upload["message"]
+        assert upload["dry_run"]["warnings"] == 1 and upload["dry_run"]["duplicates_in_file"] == 1
+        assert upload["dry_run"]["created"] == 3
+        await c.post(f"/imports/uploads/{upload_id}/run", data={"_csrf_token": token}, follow_redirects=False)
+        for _ in range(200):
+            upload = await ImportUpload.select().where(ImportUpload.id == upload_id).output(load_json=True).first()
+            if upload["status"] in ("done", "failed"):
+                break
+            await asyncio.sleep(0.05)
+        assert upload["status"] == "done"
+        result = await c.get(f"/imports/{upload['batch']}")
+        assert "Rows not stored as given" in result.text
+        assert "Duplicate in the file: repeats line 2; not stored: notes &#39;Toinen haara&#39;" in result.text
+        assert "Warning: Website" in result.text and "errors.csv" in result.text
+        names = sorted(row["name"] for row in await Company.select(Company.name))
+        assert names == ["Kuplatech Oy", "TULIKUKKA KY", "TULIKUKKA OY"]
+        card = await c.get(f"/companies/{(await Company.select(Company.id).where(Company.name == 'Kuplatech Oy').first())['id']}")
+        assert "Pop-up &lt;b&gt;tila&lt;/b&gt;" in card.text  # the notes on the card, escaped

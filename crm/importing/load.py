@@ -213,7 +213,7 @@ def mapping_by_header(headers: list[str], mapping: dict[int, str]) -> dict[str, 
 
 async def _finish(summary: Summary, context: _Context) -> None:
     counts = {name: getattr(summary, name) for name in
-              ("rows", "created", "updated", "unchanged", "duplicates_in_file", "errors")}
+              ("rows", "created", "updated", "unchanged", "duplicates_in_file", "errors", "warnings")}
     await ImportBatch.update(
         {**counts, ImportBatch.invalid_business_ids: context.invalid_business_ids,
          ImportBatch.status: "committed", ImportBatch.finished_at: dt.datetime.now(dt.timezone.utc)}
@@ -471,7 +471,7 @@ def _name_match(candidates: list[dict], business_id: str | None, form: str | Non
 
 
 _SHOWN_FIELDS = ("name", "other_names", "company_form", "industry_code", "size_class", "website", "street",
-                 "postal_code", "city", "municipality_code", "country", "status")
+                 "postal_code", "city", "municipality_code", "country", "status", "notes")
 
 
 def _not_stored(values: dict, first: dict | None, fields: Iterable[str] = _SHOWN_FIELDS) -> str:
