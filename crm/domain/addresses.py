@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 # A Finnish postal code: five digits, optionally 'FI-' before them, standing on their own (not the
 # digits of '1234567-8' or of a longer number).
-_POSTAL = re.compile(r"(?<![\w-])(?:FI\s*-\s*)?(\d{5})(?![\w-])", re.IGNORECASE)
+_POSTAL = re.compile(r"(?<![\w-])(?:FI\s*-?\s*)?(\d{5})(?![\w-])", re.IGNORECASE)
 _COUNTRY = re.compile(r"[,\s]+(?:finland|suomi|fi|fin)\s*\.?$", re.IGNORECASE)
 _CITY = re.compile(r"[^\W\d_][^\W\d_\s.'-]*(?:[\s'-]+[^\W\d_][^\W\d_\s.'-]*){0,3}")
 _SEPARATORS = " ,;\n\r\t"
