@@ -255,3 +255,21 @@ async def test_the_browser_preview_and_result_show_warnings_and_duplicates_besid
         assert names == ["Kuplatech Oy", "TULIKUKKA KY", "TULIKUKKA OY"]
         card = await c.get(f"/companies/{(await Company.select(Company.id).where(Company.name == 'Kuplatech Oy').first())['id']}")
         assert "Pop-up &lt;b&gt;tila&lt;/b&gt;" in card.text  # the notes on the card, escaped
+
+
+async def test_contacts_and_interactions_name_the_right_twin(tmp_path):
+    await import_file("companies", REAL / "toimittajat.csv", department="TYO")
+    contacts = ("Etunimi;Sukunimi;Yritys\n"
+                "Aino;Virtanen;Tulikukka Oy\n"
+                "Bertil;Öhman;Tulikukka Kb\n"   # Kb is Ky in Swedish
+                "Cecilia;Äijä;Tulikukka\n")     # no form: either twin, so it cannot say which
+    summary = await import_file("contacts", write(tmp_path, "henkilot.csv", contacts))
+    check(summary, rows=3, created=2, errors=1)
+    assert await row_errors(summary.batch_id) == [
+        (4, "Several companies are called 'Tulikukka': give the Business ID")]
+    from crm.tables import CompanyContact, Contact
+
+    links = {row["contact.last_name"]: row["company.name"] for row in await CompanyContact.select(
+        CompanyContact.contact.last_name, CompanyContact.company.name)}
+    assert links == {"Virtanen": "TULIKUKKA OY", "Öhman": "TULIKUKKA KY"}
+    assert await Contact.count() == 2

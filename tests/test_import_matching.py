@@ -292,17 +292,22 @@ async def test_a_file_keyed_by_business_id_updates_without_naming_the_companies(
     assert kone["responsible_advisor"] == reference["advisor"] and kone["postal_code"] == "02150"
 
 
-async def test_an_unknown_advisor_or_programme_is_a_row_error(tmp_path, reference):
-    content = ("Y-tunnus;Nimi;Vastuuhenkilö;Ohjelmat\n"
-               "0112038-9;Nokia Oyj;nobody@espoo.example;\n"
-               "1927400-1;KONE Oyj;;KUPLA, NOPE\n")
+async def test_an_unknown_advisor_or_programme_is_left_out_with_a_warning(tmp_path, reference):
+    """SPEC §6: a row is refused only for what makes it unusable; the company is kept without them."""
+    content = ("Y-tunnus;Nimi;Vastuuhenkilö;Ohjelmat;Verkkosivu\n"
+               "0112038-9;Nokia Oyj;nobody@espoo.example;;\n"
+               "1927400-1;KONE Oyj;;KUPLA, NOPE;ei osoite\n")
     summary = await import_file("companies", write(tmp_path, "viitteet.csv", content))
-    check(summary, rows=2, errors=2)
-    assert await row_errors(summary.batch_id) == [
-        (2, "No user has the e-mail address nobody@espoo.example (responsible advisor)"),
-        (3, "Unknown programme: NOPE"),
+    check(summary, rows=2, created=2, warnings=2)
+    assert await row_file(summary.batch_id) == [
+        (2, "Warning: No user has the e-mail address nobody@espoo.example (responsible advisor)"),
+        (3, "Warning: Website 'ei osoite' is not a web address (left blank); Unknown programme: NOPE"),
     ]
-    assert await Company.count() == 0
+    stored = await companies()
+    assert stored["Nokia Oyj"]["responsible_advisor"] is None
+    kone_programmes = await CompanyProgramme.select(CompanyProgramme.programme.code).where(
+        CompanyProgramme.company == stored["KONE Oyj"]["id"])
+    assert kone_programmes == [{"programme.code": "KUPLA"}]
 
 
 async def test_one_stored_company_is_matched_by_one_row_of_a_file(tmp_path):

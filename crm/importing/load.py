@@ -237,7 +237,8 @@ async def _load_all(source, mapping, context, summary, errors, progress, chunk_r
             await _record_errors(failed, context, None)
             # A warning of a row that failed later or repeated an earlier one is no news: its own entry says why.
             skipped = {line for line, _, _ in failed} | {line for line, _, _ in context.duplicates}
-            warned = [(line, cells, f"Warning: {reason}") for line, cells, reason in warned if line not in skipped]
+            warned = _one_per_row(warned + context.load_warnings, skipped)
+            context.load_warnings = []
             summary.warnings += len(warned)
             notes = warned + context.duplicates
             await _record_notes(notes, context)
@@ -261,6 +262,15 @@ async def _record_errors(failed, context, errors) -> None:
     )
     if errors:
         errors.write(failed)
+
+
+def _one_per_row(warned: list[tuple[int, list, str]], skipped: set[int]) -> list[tuple[int, list, str]]:
+    """One row file entry per row: its warnings joined, those of rows listed otherwise left out."""
+    by_line: dict[int, tuple[list, list[str]]] = {}
+    for line, cells, reason in warned:
+        if line not in skipped:
+            by_line.setdefault(line, (cells, []))[1].append(reason)
+    return [(line, cells, "Warning: " + "; ".join(reasons)) for line, (cells, reasons) in by_line.items()]
 
 
 async def _record_notes(notes, context) -> None:
@@ -342,6 +352,7 @@ class _Context:
     seen: dict[int, int] = field(default_factory=dict)  # hash of a key -> the line that had it first
     duplicates: list[tuple[int, list, str]] = field(default_factory=list)  # this chunk's, for the row file
     listed: int = 0  # warnings and duplicates the row file lists
+    load_warnings: list[tuple[int, list, str]] = field(default_factory=list)  # this chunk's, from the loader
     held: set[tuple[int, int]] = field(default_factory=set)
     business_id_column: int | None = None
     invalid_business_ids: int = 0
@@ -420,11 +431,16 @@ class _Context:
             "Duplicate in the file: repeats an earlier row"
         self.duplicates.append((line, cells, f"{reason}; not stored: {not_stored}" if not_stored else reason))
 
-    def programme_ids(self, codes: list[str]) -> list[int]:
+    def warn(self, line: int, cells: list, reason: str) -> None:
+        """A value the loader dropped from a row it keeps (listed with the row's other warnings)."""
+        self.load_warnings.append((line, cells, reason))
+
+    def known_programme_ids(self, codes: list[str], line: int, cells: list) -> list[int]:
+        """The programmes the record holds; an unknown code is left out with a warning."""
         unknown = [code for code in codes if code.upper() not in self.programmes]
         if unknown:
-            raise RowError(f"Unknown programme: {', '.join(unknown)}")
-        return sorted({self.programmes[code.upper()] for code in codes})
+            self.warn(line, cells, f"Unknown programme: {', '.join(unknown)}")
+        return sorted({self.programmes[code.upper()] for code in codes if code.upper() in self.programmes})
 
     def advisor(self, written: str) -> tuple[int | None, str]:
         """A user by e-mail or by name; otherwise keep the text as the file wrote it."""
@@ -504,18 +520,17 @@ async def load_companies(good, context: _Context, summary: Summary) -> list:
     failed = []
     resolved: list[tuple[int, list, dict]] = []
     for line, cells, values in good:
-        try:
-            email = values.pop("responsible_advisor", None)
-            if email:
-                values["responsible_advisor"] = context.users_by_email.get(email)
-                if values["responsible_advisor"] is None:
-                    raise RowError(f"No user has the e-mail address {email} (responsible advisor)")
-            codes = values["programmes"]
-            if codes:
-                values["programmes"] = context.programme_ids(codes)
-        except RowError as error:
-            failed.append((line, cells, str(error)))
-            continue
+        # An unknown advisor or programme is no reason to lose the company: left out, with a warning.
+        email = values.pop("responsible_advisor", None)
+        if email:
+            advisor = context.users_by_email.get(email)
+            if advisor is None:
+                context.warn(line, cells, f"No user has the e-mail address {email} (responsible advisor)")
+            else:
+                values["responsible_advisor"] = advisor
+        codes = values["programmes"]
+        if codes:
+            values["programmes"] = context.known_programme_ids(codes, line, cells)
         resolved.append((line, cells, values))
     by_id, by_name = await _existing_companies([values for _, _, values in resolved])
     new, changed, new_lines = [], [], []
@@ -685,35 +700,43 @@ async def _update_records(table, fields, changed, context, programmes_of=None, d
 # --- references from contacts and interactions to companies ------------------------------------
 
 
-async def _resolve_companies(references: list[dict]) -> dict[str, int | str]:
-    """Reference key -> company id, or the reason it cannot be resolved."""
+async def _resolve_companies(references: list[dict]) -> dict[str, Any]:
+    """Reference key -> company id (by Business ID), or the companies of a name with their legal
+    forms [(id, form)], for _company_id to choose from."""
     business_ids = list({ref["business_id"] for ref in references if ref["business_id"]})
     name_keys = list({ref["name_key"] for ref in references if not ref["business_id"] and ref["name_key"]})
-    found: dict[str, int | str] = {}
+    found: dict[str, Any] = {}
     if business_ids:
         rows = await db.fetch_in("SELECT id, business_id FROM company WHERE business_id IN (?)", business_ids)
         found.update({"id:" + row["business_id"]: row["id"] for row in rows})
     if name_keys:
-        rows = await db.fetch_in("SELECT id, name_key FROM company WHERE name_key IN (?)", name_keys)
-        for row in rows:
-            key = "name:" + row["name_key"]
-            found[key] = "ambiguous" if key in found else row["id"]
+        rows = await db.fetch_in("SELECT id, name_key, name, company_form FROM company WHERE name_key IN (?)",
+                                 name_keys)
+        for row in sorted(rows, key=lambda row: row["id"]):
+            found.setdefault("name:" + row["name_key"], []).append((row["id"], _form_of(row)))
     return found
 
 
-def _company_id(reference: dict, found: dict[str, int | str]) -> int:
+def _company_id(reference: dict, found: dict[str, Any]) -> int:
     if reference["business_id"]:
         company_id = found.get("id:" + reference["business_id"])
         if company_id is None:
             raise RowError(f"No company with Business ID {reference['business_id']} is in the record "
                            "(import companies first)")
         return company_id
-    company_id = found.get("name:" + reference["name_key"])
-    if company_id is None:
+    named = found.get("name:" + reference["name_key"])
+    if not named:
         raise RowError(f"Company '{reference['name']}' is not in the record (import companies first)")
-    if company_id == "ambiguous":
+    # 'Tulikukka Oy' names the Oy, not the Ky of the same name; a name without a form names either
+    form = legal_form(None, reference["name"])
+    candidates = [company_id for company_id, stored_form in named if not forms_conflict(form, stored_form)]
+    if form is not None and len(candidates) > 1:
+        candidates = [company_id for company_id, stored_form in named if stored_form == form] or candidates
+    if not candidates:
+        raise RowError(f"Company '{reference['name']}' is not in the record (import companies first)")
+    if len(candidates) > 1:
         raise RowError(f"Several companies are called '{reference['name']}': give the Business ID")
-    return company_id
+    return candidates[0]
 
 
 # --- contacts ---------------------------------------------------------------------------------
@@ -867,7 +890,8 @@ async def load_interactions(good, context: _Context, summary: Summary) -> list:
             missing = [email for email in values["contact_emails"] if email not in contacts]
             if missing:
                 raise RowError(f"Contact {missing[0]} is not in the record (import contacts first)")
-            programme_ids = context.programme_ids(values["programmes"]) if values["programmes"] else []
+            programme_ids = context.known_programme_ids(values["programmes"], line, cells) \
+                if values["programmes"] else []
         except RowError as error:
             failed.append((line, cells, str(error)))
             continue
