@@ -10,13 +10,14 @@ programmes) are cleaned here and resolved against the database in load.py.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 from crm.domain.addresses import split_address
 from crm.domain.dates import parse_date
 from crm.domain.emails import normalize_email
 from crm.domain.names import company_search_text, name_key
-from crm.domain.placeholders import is_placeholder
+from crm.domain.placeholders import PLACEHOLDER_FIRST, is_placeholder
 from crm.domain.postal import municipality_of
 from crm.domain.records import clean_company, clean_contact, clean_interaction, text
 from crm.domain.ytunnus import normalize_business_id
@@ -42,7 +43,8 @@ def mapped(row: Row, mapping: Mapping[int, str], width: int) -> dict[str, Any]:
             cell = cells[index]
             if type(cell) is str:
                 stripped = cell.strip()
-                if stripped and (field in YES_NO_FIELDS or not is_placeholder(stripped)):
+                if stripped and (stripped[0] not in PLACEHOLDER_FIRST or field in YES_NO_FIELDS
+                                 or not is_placeholder(stripped)):
                     provided[field] = cell
             elif text(cell):
                 provided[field] = cell
@@ -115,11 +117,14 @@ def _split_full_name(full: str) -> tuple[str, str]:
     return first.strip(), last.strip()
 
 
+_FIVE_DIGITS = re.compile(r"\d{5}")
+
+
 def _split_street(raw: Mapping[str, Any]) -> Mapping[str, Any]:
     """A street cell holding the whole address ('Tekniikantie 14, 02150 Espoo') gives the postal code
     and city too, unless their own columns give them."""
     street = raw.get("street")
-    if type(street) is not str or not any(char.isdigit() for char in street):
+    if type(street) is not str or not _FIVE_DIGITS.search(street):  # no postal code: the common case
         return raw
     address = split_address(street)
     if address is None:
