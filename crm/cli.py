@@ -115,6 +115,7 @@ def _summary_line(summary: dict) -> str:
         f"{summary['file']}: {summary['rows']} rows, {summary['created']} created, "
         f"{summary['updated']} updated, {summary['unchanged']} unchanged, "
         f"{summary['duplicates_in_file']} duplicates in file, {summary['errors']} errors"
+        + (f", {summary['warnings']} warnings" if summary.get("warnings") else "")
     )
 
 
@@ -246,7 +247,7 @@ def _import_command(kind: str) -> click.Command:
             prefix = "dry run: " if dry_run else f"batch {summary.batch_id}: "
             click.echo(prefix + _summary_line(summary.as_dict()))
             if summary.error_file:
-                click.echo(f"rows with errors: {summary.error_file}")
+                click.echo(f"rows not stored as given (errors, duplicates, warnings): {summary.error_file}")
 
     command.__doc__ = f"Import {kind} from a CSV or XLSX file."
     return click.command(kind)(command)
@@ -257,13 +258,24 @@ async def _run_import(kind: str, file: Path, **options: Any):
     from crm.importing.read import EncodingUnclear, Unreadable, estimate_rows, open_source
 
     try:
-        total = estimate_rows(open_source(file, sheet=options.get("sheet"), encoding=options.get("encoding")))
+        source = open_source(file, sheet=options.get("sheet"), encoding=options.get("encoding"))
+        total = estimate_rows(source)
     except EncodingUnclear as error:
         raise ImportRefused(f"{error}: choose one with --encoding (e.g. --encoding {error.candidates[0]})") from None
     except Unreadable:
         total = None  # import_file refuses it with the reason
+
     with tqdm(total=total, unit=" rows", desc=file.name, file=sys.stderr, disable=None) as bar:
-        return await import_file(kind, file, progress=bar.update, **options)
+        return await import_file(kind, file, progress=bar.update, announce=_print_mapping, **options)
+
+
+def _print_mapping(shown: dict[str, str | None]) -> None:
+    """Which column fills which field, on stderr before the import starts (a dry run too)."""
+    for header, field in shown.items():
+        click.echo(f"column {header!r} -> {field or 'not mapped (ignored)'}", err=True)
+    ignored = [header for header, field in shown.items() if not field]
+    if ignored:
+        click.echo(f"not mapped: {', '.join(ignored)} (map them with --mapping FILE.json)", err=True)
 
 
 for _kind in ("companies", "contacts", "interactions"):

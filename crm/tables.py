@@ -79,6 +79,7 @@ class ImportBatch(Table):
     unchanged = Integer(default=0)
     duplicates_in_file = Integer(default=0)
     errors = Integer(default=0)
+    warnings = Integer(default=0, help_text="rows stored with a value dropped (listed in the row file)")
     invalid_business_ids = Integer(default=0, help_text="rows refused for an invalid Business ID")
     message = Text(default="", help_text="why a refused or failed batch stopped")
 
@@ -171,6 +172,7 @@ class Company(Table):
     country = Varchar(length=2, default="FI")
     status = Varchar(length=10, choices=Status, default=Status.active)
     responsible_advisor = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    notes = Text(default="", help_text="Free text, e.g. a department file's 'Lisätiedot'")
     search_text = Text(default="", help_text="Folded names and Business ID for search")
     created_at = Timestamptz()
     updated_at = Timestamptz()

@@ -56,9 +56,11 @@ async def test_import_json_prints_one_summary_object(tmp_path):
     batch = await ImportBatch.select().first()
     assert summary == {"batch_id": batch["id"], "kind": "companies", "file": "yritykset.csv", "rows": 3,
                        "created": 1, "updated": 0, "unchanged": 0, "duplicates_in_file": 1, "errors": 1,
-                       "error_file": str(tmp_path / "yritykset.errors.csv"), "dry_run": False}
-    assert error_file_rows(tmp_path / "yritykset.errors.csv") == [
+                       "warnings": 0, "error_file": str(tmp_path / "yritykset.errors.csv"),
+                       "mapping": {"Y-tunnus": "business_id", "Nimi": "name"}, "dry_run": False}
+    assert error_file_rows(tmp_path / "yritykset.errors.csv") == [  # errors and duplicates, by line
         ["line", "reason", "Y-tunnus", "Nimi"],
+        ["3", "Duplicate in the file: repeats line 2; not stored: name 'Nokia'", "1120389", "Nokia"],
         ["4", "Business ID '0112038-8': wrong check digit", "0112038-8", "Väärä"],
     ]
     again = one_json_object(crm("import", "companies", str(path), "--json", cwd=tmp_path).stdout)
@@ -81,8 +83,12 @@ async def test_import_dry_run_json_writes_nothing(tmp_path):
      "roska.csv refused: The file is not text that can be read (is it a spreadsheet or a binary file?)"),
     ("tyhja.csv", b"", (), "tyhja.csv refused: The file is empty"),
     ("sarakkeet.csv", 'Väri;"Monirivinen\notsikko"\npunainen;x\n'.encode(), (),
-     "sarakkeet.csv refused: No column of this file is recognised as a companies field (headers: Väri, "
-     "Monirivinen otsikko)"),
+     "sarakkeet.csv refused: No column of this file is recognised as a companies field (headers found: 'Väri', "
+     "'Monirivinen otsikko'). Name the columns with headers such as 'Y-tunnus', 'Yritys', 'Business ID', 'Name', "
+     "or map them: on the import's mapping page, or with --mapping FILE.json holding {\"header as written\": "
+     "\"field\"} (fields: business_id, name, other_names, company_form, industry_code, industry_classification, "
+     "size_class, website, street, postal_code, city, municipality_code, country, status, responsible_advisor, "
+     "programmes, notes)"),
     ("yritykset.csv", b"Y-tunnus;Nimi\n0112038-9;Nokia Oyj\n", ("--department", "NOPE"),
      "yritykset.csv refused: Unknown department 'NOPE'"),
 ])
@@ -107,7 +113,7 @@ async def test_import_prints_a_summary_line_and_where_the_error_rows_are(tmp_pat
     assert result.stdout.splitlines() == [
         f"batch {batch['id']}: yritykset_excel_fi.csv: 6 rows, 5 created, 0 updated, 0 unchanged, "
         "0 duplicates in file, 1 errors",
-        f"rows with errors: {error_file}",
+        f"rows not stored as given (errors, duplicates, warnings): {error_file}",
     ]
     stored = {row["business_id"]: row for row in await Company.select()}
     assert stored["0101263-6"]["street"] == "Espoonkatu 5\r\nPL 1"

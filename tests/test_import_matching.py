@@ -11,7 +11,7 @@ import datetime as dt
 
 import pytest
 from openpyxl import Workbook
-from test_import_support import check, companies, row_errors, snapshot, write
+from test_import_support import check, companies, row_errors, row_file, snapshot, write
 
 from crm.importing import load
 from crm.importing.load import ImportRefused, import_file
@@ -137,13 +137,13 @@ async def test_a_date_that_does_not_exist_is_a_row_error_naming_it(tmp_path, ref
                "1.3.2025;0112038-9;Tapaaminen;Seuranta;30.2.2025\n"
                "1.3.2025;0112038-9;Tapaaminen;Kunnossa;\n")
     summary = await import_file("interactions", write(tmp_path, "pvm.csv", content), department="BIZ")
-    check(summary, rows=3, created=1, errors=2)
-    assert await row_errors(summary.batch_id) == [(2, "Date '31.2.2025' does not exist"),
-                                                  (3, "Date '30.2.2025' does not exist")]
+    check(summary, rows=3, created=2, errors=1, warnings=1)  # a follow-up date is no key: dropped, row kept
+    assert await row_file(summary.batch_id) == [(2, "Date '31.2.2025' does not exist"),
+                                                (3, "Warning: Date '30.2.2025' does not exist (left blank)")]
     contacts = "Etunimi;Sukunimi;Y-tunnus;Alkaen\nAino;Virtanen;0112038-9;31.2.2025\n"
     summary = await import_file("contacts", write(tmp_path, "alkaen.csv", contacts))
-    check(summary, rows=1, errors=1)
-    assert await row_errors(summary.batch_id) == [(2, "Date '31.2.2025' does not exist")]
+    check(summary, rows=1, created=1, warnings=1)
+    assert await row_file(summary.batch_id) == [(2, "Warning: Date '31.2.2025' does not exist (left blank)")]
 
 
 # --- importing the same file twice --------------------------------------------------------------
@@ -232,16 +232,17 @@ async def test_references_too_long_are_row_errors_not_a_crash(tmp_path):
                 f"Bertil Öhman;0112038-9;;{'R' * 201}\n"
                 "Cecilia Äijä;0112038-9;;Omistaja\n")
     summary = await import_file("contacts", write(tmp_path, "c.csv", contacts))
-    check(summary, rows=4, created=1, errors=3)
-    assert await row_errors(summary.batch_id) == [
+    check(summary, rows=4, created=2, errors=2, warnings=1)  # a role is no key: dropped, the person kept
+    assert await row_file(summary.batch_id) == [
         (2, "Company name is 301 characters long; at most 300 fit"),
         (3, "Full name is 201 characters long; at most 200 fit"),
-        (4, "Role is 201 characters long; at most 200 fit"),
+        (4, "Warning: Role is 201 characters long; at most 200 fit (left blank)"),
     ]
     interactions = (f"Päivämäärä;Y-tunnus;Tyyppi;Neuvoja\n1.3.2025;0112038-9;Tapaaminen;{'N' * 201}\n")
     summary = await import_file("interactions", write(tmp_path, "i.csv", interactions), department="BIZ")
-    check(summary, rows=1, errors=1)
-    assert await row_errors(summary.batch_id) == [(2, "Advisor is 201 characters long; at most 200 fit")]
+    check(summary, rows=1, created=1, warnings=1)
+    assert await row_file(summary.batch_id) == [
+        (2, "Warning: Advisor is 201 characters long; at most 200 fit (left blank)")]
 
 
 # --- what a file may and may not change -------------------------------------------------------
@@ -291,17 +292,22 @@ async def test_a_file_keyed_by_business_id_updates_without_naming_the_companies(
     assert kone["responsible_advisor"] == reference["advisor"] and kone["postal_code"] == "02150"
 
 
-async def test_an_unknown_advisor_or_programme_is_a_row_error(tmp_path, reference):
-    content = ("Y-tunnus;Nimi;Vastuuhenkilö;Ohjelmat\n"
-               "0112038-9;Nokia Oyj;nobody@espoo.example;\n"
-               "1927400-1;KONE Oyj;;KUPLA, NOPE\n")
+async def test_an_unknown_advisor_or_programme_is_left_out_with_a_warning(tmp_path, reference):
+    """SPEC §6: a row is refused only for what makes it unusable; the company is kept without them."""
+    content = ("Y-tunnus;Nimi;Vastuuhenkilö;Ohjelmat;Verkkosivu\n"
+               "0112038-9;Nokia Oyj;nobody@espoo.example;;\n"
+               "1927400-1;KONE Oyj;;KUPLA, NOPE;ei osoite\n")
     summary = await import_file("companies", write(tmp_path, "viitteet.csv", content))
-    check(summary, rows=2, errors=2)
-    assert await row_errors(summary.batch_id) == [
-        (2, "No user has the e-mail address nobody@espoo.example (responsible advisor)"),
-        (3, "Unknown programme: NOPE"),
+    check(summary, rows=2, created=2, warnings=2)
+    assert await row_file(summary.batch_id) == [
+        (2, "Warning: No user has the e-mail address nobody@espoo.example (responsible advisor)"),
+        (3, "Warning: Website 'ei osoite' is not a web address (left blank); Unknown programme: NOPE"),
     ]
-    assert await Company.count() == 0
+    stored = await companies()
+    assert stored["Nokia Oyj"]["responsible_advisor"] is None
+    kone_programmes = await CompanyProgramme.select(CompanyProgramme.programme.code).where(
+        CompanyProgramme.company == stored["KONE Oyj"]["id"])
+    assert kone_programmes == [{"programme.code": "KUPLA"}]
 
 
 async def test_one_stored_company_is_matched_by_one_row_of_a_file(tmp_path):
@@ -491,8 +497,11 @@ async def test_values_longer_than_their_column_are_row_errors_on_both_engines(tm
                f"0101263-6;{'ß' * 200};\n"
                "3267501-0;Kuplatech Oy;kuplatech.example\n")
     summary = await import_file("companies", write(tmp_path, "pitkat.csv", content))
-    check(summary, rows=3, created=2, errors=1)
-    assert await row_errors(summary.batch_id) == [(2, "Website is 307 characters long; at most 300 fit")]
+    check(summary, rows=3, created=3, warnings=1)  # the website is dropped, the company kept
+    assert await row_file(summary.batch_id) == [
+        (2, "Warning: Website is 307 characters long; at most 300 fit (left blank)")]
+    assert (await Company.select(Company.website).where(Company.business_id == "1041090-0").first()) == {
+        "website": ""}
     long_name = await Company.select(Company.name, Company.name_key).where(
         Company.business_id == "0101263-6").first()
     assert long_name == {"name": "ß" * 200, "name_key": "s" * 300}  # the matching key is clipped

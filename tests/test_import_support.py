@@ -29,7 +29,7 @@ RECORD_TABLES = (Company, CompanyProgramme, Contact, CompanyContact, Interaction
                  InteractionProgramme)
 BATCH_TABLES = (ImportBatch, ImportRowError, ImportChange, AuditEvent)
 SUMMARY_KEYS = ["batch_id", "kind", "file", "rows", "created", "updated", "unchanged", "duplicates_in_file",
-                "errors", "error_file", "dry_run", "seconds"]
+                "errors", "warnings", "error_file", "mapping", "dry_run", "seconds"]
 
 
 def write(folder: Path, name: str, content: str | bytes, encoding: str = "utf-8") -> Path:
@@ -40,8 +40,10 @@ def write(folder: Path, name: str, content: str | bytes, encoding: str = "utf-8"
 
 
 def check(summary, *, rows: int, created: int = 0, updated: int = 0, unchanged: int = 0,
-          duplicates_in_file: int = 0, errors: int = 0) -> None:
-    """Exact counts, and every row accounted for exactly once."""
+          duplicates_in_file: int = 0, errors: int = 0, warnings: int | None = None) -> None:
+    """Exact counts, and every row accounted for exactly once (warnings: rows kept with a value dropped)."""
+    if warnings is not None:
+        assert summary.warnings == warnings
     got = {name: getattr(summary, name) for name in
            ("rows", "created", "updated", "unchanged", "duplicates_in_file", "errors")}
     assert got == dict(rows=rows, created=created, updated=updated, unchanged=unchanged,
@@ -50,10 +52,17 @@ def check(summary, *, rows: int, created: int = 0, updated: int = 0, unchanged: 
                             + summary.duplicates_in_file + summary.errors)
 
 
-async def row_errors(batch_id: int) -> list[tuple[int, str]]:
+async def row_file(batch_id: int) -> list[tuple[int, str]]:
+    """Every row the row file lists: errors, duplicates in the file and warnings, by line."""
     rows = await ImportRowError.select(ImportRowError.line, ImportRowError.reason).where(
-        ImportRowError.import_batch == batch_id).order_by(ImportRowError.line)
+        ImportRowError.import_batch == batch_id).order_by(ImportRowError.line, ImportRowError.id)
     return [(row["line"], row["reason"]) for row in rows]
+
+
+async def row_errors(batch_id: int) -> list[tuple[int, str]]:
+    """The rows refused: the row file without its duplicates and warnings."""
+    return [(line, reason) for line, reason in await row_file(batch_id)
+            if not reason.startswith(("Warning: ", "Duplicate in the file"))]
 
 
 async def companies() -> dict[str, dict]:

@@ -15,6 +15,7 @@ _SEPARATOR = r"[\s:,;()\-\u2013\u2014]"
 _CODE = re.compile(
     rf"(?:([0-9]{{2}})(?:\.?([0-9]{{1,3}}))?|([A-Za-z])){_SEPARATOR}*(?:(?<={_SEPARATOR})[^\W\d_].*)?", re.DOTALL
 )
+_UNKNOWN = re.compile(r"0{1,5}|00\.0{1,3}")  # '00000', the register's "industry unknown"
 _EXCEL_NUMBER = re.compile(r"([0-9]{3,5})[.,]0+")  # '62010.0'; but '62.0' is the TOL group 620
 _CLASSIFICATION_WORDS = {
     "TOL2008": "TOL2008", "2008": "TOL2008", "NACEREV2": "TOL2008", "NACE2": "TOL2008",
@@ -33,7 +34,8 @@ _TOL2008_SECTION_OF_DIVISION = {
 
 
 def normalize_industry_code(raw: str | int | float | None) -> str | None:
-    """The code's digits ('62.01' -> '6201') or its section letter ('j' -> 'J'); None for a blank value."""
+    """The code's digits ('62.01' -> '6201') or its section letter ('j' -> 'J'); None for a blank value
+    and for the register's '00000' (unknown)."""
     if raw is None or (isinstance(raw, float) and math.isnan(raw)):
         return None
     if isinstance(raw, float) and raw.is_integer():
@@ -43,6 +45,8 @@ def normalize_industry_code(raw: str | int | float | None) -> str | None:
         return None
     excel = _EXCEL_NUMBER.fullmatch(shown)
     text = excel[1] if excel else shown
+    if _UNKNOWN.fullmatch(text):
+        return None  # the register's 00000: the industry is not known
     match = _CODE.fullmatch(text)
     if match and match[3]:
         letter = match[3].upper()

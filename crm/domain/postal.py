@@ -37,3 +37,22 @@ def normalize_postal_code(raw: str | int | float | None, country: str | None = "
     if not (digits.isascii() and digits.isdigit()) or len(digits) not in (4, 5):
         raise Problem("Postal code '%(value)s' is not a Finnish postal code (5 digits, e.g. 02100)", value=text[:40])
     return digits.zfill(5)
+
+
+def _espoo_postal_codes() -> frozenset[str]:
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "data" / "espoo_postal_codes.csv"
+    with path.open(encoding="utf-8") as handle:
+        return frozenset(row["postal_code"].strip() for row in csv.DictReader(handle, delimiter=";"))
+
+
+# Postal code -> municipality code, where the reference data (crm/domain/data/) knows it: Espoo's
+# codes (02700 is Kauniainen, a municipality of its own, and is not among them).
+MUNICIPALITY_BY_POSTAL_CODE = {code: ESPOO_MUNICIPALITY_CODE for code in _espoo_postal_codes()}
+
+
+def municipality_of(postal_code: str | None) -> str | None:
+    """The municipality code of a Finnish postal code ('02150' -> '049'), None when unknown."""
+    return MUNICIPALITY_BY_POSTAL_CODE.get(postal_code or "")

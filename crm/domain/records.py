@@ -164,6 +164,7 @@ COMPANY_RULES: dict[str, Callable[[Any], Any]] = {
     "country": _repeated(_country),
     "status": _repeated(_one_of(COMPANY_STATUS_WORDS, N_("Status"))),
     "responsible_advisor": _repeated(_or_empty(normalize_email)),
+    "notes": _limited(20_000),
 }
 
 CONTACT_RULES: dict[str, Callable[[Any], Any]] = {

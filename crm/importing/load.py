@@ -2,8 +2,11 @@
 
 Every input row lands in exactly one bucket:
 rows = created + updated + unchanged + duplicates_in_file + errors.
-The first row with a key wins; later rows with the same key are duplicates_in_file. A blank cell
-never erases a stored value. A refused file (unreadable, no recognisable column, unknown
+The first row with a key wins; later rows with the same key are duplicates_in_file, listed in the
+row file with the line they repeat and the values of theirs that were not stored. A blank cell
+never erases a stored value. A company's legal form is part of its name's identity (SPEC §5):
+'Tulikukka Ky' and 'Tulikukka Oy' are two companies, a name without a form matches either, and a row
+with a valid Business ID never matches a stored record with another one. A refused file (unreadable, no recognisable column, unknown
 department) raises ImportRefused before anything is written; a crash rolls the batch back.
 """
 
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from crm import db, search
+from crm.domain.legal_forms import forms_conflict, legal_form
 from crm.domain.names import company_search_text, fold, name_key
 from crm.domain.records import with_new_company_defaults
 from crm.domain.ytunnus import normalize_business_id
@@ -64,7 +68,9 @@ class Summary:
     unchanged: int = 0
     duplicates_in_file: int = 0
     errors: int = 0
+    warnings: int = 0  # rows kept with a value dropped (listed in the row file with what and why)
     error_file: str | None = None
+    mapping: dict[str, str | None] = field(default_factory=dict)  # header as written -> field, None: ignored
     dry_run: bool = False
     seconds: float = 0.0
 
@@ -84,7 +90,7 @@ class _DryRunDone(Exception):
 COMPANY_FIELDS = (
     "business_id", "name", "other_names", "name_key", "company_form", "industry_code",
     "industry_classification", "size_class", "website", "street", "postal_code", "city",
-    "municipality_code", "country", "status", "responsible_advisor",
+    "municipality_code", "country", "status", "responsible_advisor", "notes",
 )
 COMPANY_DEFAULTS = {name: "" for name in COMPANY_FIELDS} | {
     "business_id": None, "country": "FI", "status": "active", "responsible_advisor": None,
@@ -122,7 +128,10 @@ async def import_file(
     error_path: Path | None = None,
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    announce: Callable[[dict[str, str | None]], None] | None = None,
 ) -> Summary:
+    """Import one file. `announce` hears the mapping (header as written -> field or None) once the
+    file is accepted, before a row is read."""
     started = time.perf_counter()
     path = Path(path)
     try:
@@ -136,7 +145,10 @@ async def import_file(
     if department and context.default_department is None:
         raise ImportRefused(f"Unknown department '{department}'")
     file_name = file_name or path.name
-    summary = Summary(batch_id=None, kind=kind, file=file_name, dry_run=dry_run)
+    summary = Summary(batch_id=None, kind=kind, file=file_name, dry_run=dry_run,
+                      mapping=mapping_by_header(source.headers, mapping))
+    if announce:
+        announce(summary.mapping)
     batch_values = dict(
         kind=kind,
         file_name=file_name,
@@ -182,7 +194,7 @@ async def import_file(
     finally:
         if errors:
             errors.close()
-    if errors and summary.errors:
+    if errors and (summary.errors or context.listed):
         summary.error_file = str(error_path)
     elif error_path and error_path.exists():
         error_path.unlink()
@@ -190,9 +202,21 @@ async def import_file(
     return summary
 
 
+def mapping_by_header(headers: list[str], mapping: dict[int, str]) -> dict[str, str | None]:
+    """Header as written -> the field its column fills, None for a column nobody mapped (a repeated
+    header is told apart by its column number)."""
+    shown: dict[str, str | None] = {}
+    for index, header in enumerate(headers):
+        name = str(header) if str(header).strip() else f"(column {index + 1})"
+        if name in shown:
+            name = f"{name} (column {index + 1})"
+        shown[name] = mapping.get(index)
+    return shown
+
+
 async def _finish(summary: Summary, context: _Context) -> None:
     counts = {name: getattr(summary, name) for name in
-              ("rows", "created", "updated", "unchanged", "duplicates_in_file", "errors")}
+              ("rows", "created", "updated", "unchanged", "duplicates_in_file", "errors", "warnings")}
     await ImportBatch.update(
         {**counts, ImportBatch.invalid_business_ids: context.invalid_business_ids,
          ImportBatch.status: "committed", ImportBatch.finished_at: dt.datetime.now(dt.timezone.utc)}
@@ -209,11 +233,21 @@ async def _load_all(source, mapping, context, summary, errors, progress, chunk_r
     """Write each prepared chunk while the next one is read and normalised (crm/importing/prepare.py)."""
     loader = LOADERS[context.kind]
     async with chunks_of(source, context.kind, mapping, chunk_rows) as chunks:
-        async for count, good, failed in chunks:
+        async for count, good, failed, warned in chunks:
             failed += await loader(good, context, summary)
             summary.rows += count
             summary.errors += len(failed)
-            await _record_errors(failed, context, errors)
+            await _record_errors(failed, context, None)
+            # A warning of a row that failed later or repeated an earlier one is no news: its own entry says why.
+            skipped = {line for line, _, _ in failed} | {line for line, _, _ in context.duplicates}
+            warned = _one_per_row(warned + context.load_warnings, skipped)
+            context.load_warnings = []
+            summary.warnings += len(warned)
+            notes = warned + context.duplicates
+            await _record_notes(notes, context)
+            context.duplicates = []
+            if errors and (failed or notes):
+                errors.write(sorted(failed + notes, key=operator.itemgetter(0)))
             if progress:
                 progress(count)
 
@@ -231,6 +265,29 @@ async def _record_errors(failed, context, errors) -> None:
     )
     if errors:
         errors.write(failed)
+
+
+def _one_per_row(warned: list[tuple[int, list, str]], skipped: set[int]) -> list[tuple[int, list, str]]:
+    """One row file entry per row: its warnings joined, those of rows listed otherwise left out."""
+    by_line: dict[int, tuple[list, list[str]]] = {}
+    for line, cells, reason in warned:
+        if line not in skipped:
+            by_line.setdefault(line, (cells, []))[1].append(reason)
+    return [(line, cells, "Warning: " + "; ".join(reasons)) for line, (cells, reasons) in by_line.items()]
+
+
+async def _record_notes(notes, context) -> None:
+    """Rows stored, but not quite as given: warnings and duplicates in the file, in the row file too."""
+    if not notes:
+        return
+    notes.sort(key=operator.itemgetter(0))
+    context.listed += len(notes)
+    await db.insert_rows(
+        "import_row_error",
+        ["import_batch", "line", "reason", "cells"],
+        [(context.batch_id, line, reason, json.dumps([_cell(c) for c in cells], ensure_ascii=False))
+         for line, cells, reason in notes],
+    )
 
 
 def _invalid_business_id(cells: list, context: _Context) -> bool:
@@ -295,7 +352,10 @@ class _Context:
     programmes: dict[str, int]
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     batch_id: int | None = None
-    seen: set[int] = field(default_factory=set)
+    seen: dict[int, int] = field(default_factory=dict)  # hash of a key -> the line that had it first
+    duplicates: list[tuple[int, list, str]] = field(default_factory=list)  # this chunk's, for the row file
+    listed: int = 0  # warnings and duplicates the row file lists
+    load_warnings: list[tuple[int, list, str]] = field(default_factory=list)  # this chunk's, from the loader
     held: set[tuple[int, int]] = field(default_factory=set)
     business_id_column: int | None = None
     invalid_business_ids: int = 0
@@ -341,28 +401,49 @@ class _Context:
         await tallies.refresh_keys(updated)
         await holdings.add_batch_holdings(self.batch_id, sorted(new), self.now.date())
 
-    def claim(self, entity: str, stored: dict) -> bool:
+    def claim(self, entity: str, stored: dict, line: int = 0) -> bool:
         """True for the first row of the file that matches this stored record. A record the batch
         created is claimed by the row that created it (id None: created in this chunk, not yet written)."""
-        return stored["id"] is not None and self.first_time(f"{entity}#{stored['id']}")
+        return stored["id"] is not None and self.first_time(f"{entity}#{stored['id']}", line)
 
-    def claim_created(self, entity: str, ids: list[int]) -> None:
-        for record_id in ids:
-            self.first_time(f"{entity}#{record_id}")
+    def claimed_by(self, entity: str, stored: dict) -> int:
+        """The line of the row that claimed (or created) this record; 0 when not known."""
+        if stored["id"] is None:
+            return stored.get("line", 0)
+        return self.seen.get(hash(f"{entity}#{stored['id']}"), 0)
 
-    def first_time(self, key: str) -> bool:
+    def claim_created(self, entity: str, ids: list[int], lines: Iterable[int] = ()) -> None:
+        lines = list(lines)
+        for index, record_id in enumerate(ids):
+            self.first_time(f"{entity}#{record_id}", lines[index] if index < len(lines) else 0)
+
+    def first_time(self, key: str, line: int = 0) -> bool:
         """False when an earlier row of this file had the same key (a duplicate in the file)."""
         digest = hash(key)
         if digest in self.seen:
+            self.last_first_line = self.seen[digest]
             return False
-        self.seen.add(digest)
+        self.seen[digest] = line
         return True
 
-    def programme_ids(self, codes: list[str]) -> list[int]:
+    last_first_line: int = 0  # after first_time() said False: the line that had the key first
+
+    def duplicate(self, line: int, cells: list, first_line: int, not_stored: str = "") -> None:
+        """A row repeating an earlier one: counted by the caller, listed in the row file."""
+        reason = f"Duplicate in the file: repeats line {first_line}" if first_line else \
+            "Duplicate in the file: repeats an earlier row"
+        self.duplicates.append((line, cells, f"{reason}; not stored: {not_stored}" if not_stored else reason))
+
+    def warn(self, line: int, cells: list, reason: str) -> None:
+        """A value the loader dropped from a row it keeps (listed with the row's other warnings)."""
+        self.load_warnings.append((line, cells, reason))
+
+    def known_programme_ids(self, codes: list[str], line: int, cells: list) -> list[int]:
+        """The programmes the record holds; an unknown code is left out with a warning."""
         unknown = [code for code in codes if code.upper() not in self.programmes]
         if unknown:
-            raise RowError(f"Unknown programme: {', '.join(unknown)}")
-        return sorted({self.programmes[code.upper()] for code in codes})
+            self.warn(line, cells, f"Unknown programme: {', '.join(unknown)}")
+        return sorted({self.programmes[code.upper()] for code in codes if code.upper() in self.programmes})
 
     def advisor(self, written: str) -> tuple[int | None, str]:
         """A user by e-mail or by name; otherwise keep the text as the file wrote it."""
@@ -387,10 +468,38 @@ class _Context:
 # --- companies --------------------------------------------------------------------------------
 
 
-def _company_key(values: dict) -> str:
+def _company_key(values: dict, form: str | None) -> str:
     if values.get("business_id"):
         return "id:" + values["business_id"]
-    return f"name:{values.get('name_key')}|{values.get('postal_code', '')}"
+    return f"name:{values.get('name_key')}|{values.get('postal_code', '')}|{form or ''}"
+
+
+def _form_of(record: dict) -> str | None:
+    return legal_form(record.get("company_form"), record.get("name"))
+
+
+def _name_match(candidates: list[dict], business_id: str | None, form: str | None) -> dict | None:
+    """The first stored company of this name and postal code that can be the row's: not another
+    legal form (Ky is not Oy; no form matches either), not another valid Business ID."""
+    for candidate in candidates:
+        if business_id and candidate["business_id"] is not None:
+            continue  # it has a Business ID of its own, and the row's did not find it
+        if not forms_conflict(form, _form_of(candidate)):
+            return candidate
+    return None
+
+
+_SHOWN_FIELDS = ("name", "other_names", "company_form", "industry_code", "size_class", "website", "street",
+                 "postal_code", "city", "municipality_code", "country", "status", "notes")
+
+
+def _not_stored(values: dict, first: dict | None, fields: Iterable[str] = _SHOWN_FIELDS) -> str:
+    """The duplicate's values that differ from the row (or record) it repeats: what the file loses."""
+    if not first:
+        return ""
+    differing = [f"{name.replace('_', ' ')} '{values[name]}'" for name in fields
+                 if values.get(name) not in (None, "") and values[name] != first.get(name)]
+    return ", ".join(differing)
 
 
 async def _existing_companies(rows: list[dict]) -> tuple[dict[str, dict], dict[str, dict]]:
@@ -406,7 +515,7 @@ async def _existing_companies(rows: list[dict]) -> tuple[dict[str, dict], dict[s
     if name_keys:
         rows = await db.fetch_in(f"SELECT {COMPANY_COLUMNS} FROM company WHERE name_key IN (?)", name_keys)
         for row in sorted(rows, key=lambda row: row["id"]):
-            by_name.setdefault(f"{row['name_key']}|{row['postal_code']}", row)
+            by_name.setdefault(f"{row['name_key']}|{row['postal_code']}", []).append(row)
     return by_id, by_name
 
 
@@ -414,52 +523,59 @@ async def load_companies(good, context: _Context, summary: Summary) -> list:
     failed = []
     resolved: list[tuple[int, list, dict]] = []
     for line, cells, values in good:
-        try:
-            email = values.pop("responsible_advisor", None)
-            if email:
-                values["responsible_advisor"] = context.users_by_email.get(email)
-                if values["responsible_advisor"] is None:
-                    raise RowError(f"No user has the e-mail address {email} (responsible advisor)")
-            codes = values["programmes"]
-            if codes:
-                values["programmes"] = context.programme_ids(codes)
-        except RowError as error:
-            failed.append((line, cells, str(error)))
-            continue
+        # An unknown advisor or programme is no reason to lose the company: left out, with a warning.
+        email = values.pop("responsible_advisor", None)
+        if email:
+            advisor = context.users_by_email.get(email)
+            if advisor is None:
+                context.warn(line, cells, f"No user has the e-mail address {email} (responsible advisor)")
+            else:
+                values["responsible_advisor"] = advisor
+        codes = values["programmes"]
+        if codes:
+            values["programmes"] = context.known_programme_ids(codes, line, cells)
         resolved.append((line, cells, values))
     by_id, by_name = await _existing_companies([values for _, _, values in resolved])
-    new, changed = [], []
+    new, changed, new_lines = [], [], []
+    first_rows: dict[int, dict] = {}  # line -> values, of this chunk's rows, for what a duplicate differs in
     for line, cells, values in resolved:
         business_id = values.get("business_id")
+        form = _form_of(values)
         name_and_postal_code = f"{values.get('name_key')}|{values.get('postal_code', '')}"
         stored = by_id.get(business_id or "")
         if stored is None:
-            candidate = by_name.get(name_and_postal_code)
-            if candidate and (candidate["business_id"] is None or not business_id):
-                stored = candidate
+            stored = _name_match(by_name.get(name_and_postal_code, ()), business_id, form)
         if stored is None and not values.get("name"):  # a row may update a company without naming it
             failed.append((line, cells, f"Company name is required: no company with Business ID "
                                         f"{business_id} is in the record"))
             continue
-        if not context.first_time(_company_key(values)):
+        if not context.first_time(_company_key(values, form), line):
+            first_line = context.last_first_line
             summary.duplicates_in_file += 1
+            context.duplicate(line, cells, first_line, _not_stored(values, first_rows.get(first_line, stored)))
             continue
-        if stored is not None and not context.claim("company", stored):
+        if stored is not None and not context.claim("company", stored, line):
             # An earlier row of the file matched or created this record: a row with a Business ID of
             # its own is another company of the same name; a row without one is a duplicate.
             if business_id and business_id != stored["business_id"]:
                 stored = None
             else:
+                first_line = context.claimed_by("company", stored)
                 summary.duplicates_in_file += 1
+                context.duplicate(line, cells, first_line, _not_stored(values, first_rows.get(first_line, stored)))
                 continue
+        first_rows[line] = values
         if stored is None:
             new.append(values)
+            new_lines.append(line)
             # Later rows of this chunk find it by name, as rows of the next chunk will.
-            by_name.setdefault(name_and_postal_code, {"id": None, "business_id": business_id})
+            by_name.setdefault(name_and_postal_code, []).append(
+                {"id": None, "business_id": business_id, "name": values.get("name"),
+                 "company_form": values.get("company_form"), "line": line})
         else:
-            changed.append((stored, _keep_stored(stored, values)))
+            changed.append((stored, _keep_stored(stored, _with_classification(stored, values))))
     created_ids = await _insert_companies(new, context)
-    context.claim_created("company", created_ids)
+    context.claim_created("company", created_ids, new_lines)
     summary.created += len(new)
     updated_ids = await _update_records("company", COMPANY_FIELDS, changed, context, _company_programmes,
                                         _company_derived)
@@ -470,6 +586,14 @@ async def load_companies(good, context: _Context, summary: Summary) -> list:
     summary.updated += updated
     summary.unchanged += len(changed) - updated
     return failed
+
+
+def _with_classification(stored: dict, values: dict) -> dict:
+    """An industry code arriving by update gets its classification as on create (TOL 2008 unless the
+    row or the stored record says otherwise): a code is never stored without one."""
+    if values.get("industry_code") and not values.get("industry_classification"):
+        return {**values, "industry_classification": stored["industry_classification"] or "TOL2008"}
+    return values
 
 
 def _keep_stored(stored: dict, values: dict) -> dict:
@@ -579,35 +703,43 @@ async def _update_records(table, fields, changed, context, programmes_of=None, d
 # --- references from contacts and interactions to companies ------------------------------------
 
 
-async def _resolve_companies(references: list[dict]) -> dict[str, int | str]:
-    """Reference key -> company id, or the reason it cannot be resolved."""
+async def _resolve_companies(references: list[dict]) -> dict[str, Any]:
+    """Reference key -> company id (by Business ID), or the companies of a name with their legal
+    forms [(id, form)], for _company_id to choose from."""
     business_ids = list({ref["business_id"] for ref in references if ref["business_id"]})
     name_keys = list({ref["name_key"] for ref in references if not ref["business_id"] and ref["name_key"]})
-    found: dict[str, int | str] = {}
+    found: dict[str, Any] = {}
     if business_ids:
         rows = await db.fetch_in("SELECT id, business_id FROM company WHERE business_id IN (?)", business_ids)
         found.update({"id:" + row["business_id"]: row["id"] for row in rows})
     if name_keys:
-        rows = await db.fetch_in("SELECT id, name_key FROM company WHERE name_key IN (?)", name_keys)
-        for row in rows:
-            key = "name:" + row["name_key"]
-            found[key] = "ambiguous" if key in found else row["id"]
+        rows = await db.fetch_in("SELECT id, name_key, name, company_form FROM company WHERE name_key IN (?)",
+                                 name_keys)
+        for row in sorted(rows, key=lambda row: row["id"]):
+            found.setdefault("name:" + row["name_key"], []).append((row["id"], _form_of(row)))
     return found
 
 
-def _company_id(reference: dict, found: dict[str, int | str]) -> int:
+def _company_id(reference: dict, found: dict[str, Any]) -> int:
     if reference["business_id"]:
         company_id = found.get("id:" + reference["business_id"])
         if company_id is None:
             raise RowError(f"No company with Business ID {reference['business_id']} is in the record "
                            "(import companies first)")
         return company_id
-    company_id = found.get("name:" + reference["name_key"])
-    if company_id is None:
+    named = found.get("name:" + reference["name_key"])
+    if not named:
         raise RowError(f"Company '{reference['name']}' is not in the record (import companies first)")
-    if company_id == "ambiguous":
+    # 'Tulikukka Oy' names the Oy, not the Ky of the same name; a name without a form names either
+    form = legal_form(None, reference["name"])
+    candidates = [company_id for company_id, stored_form in named if not forms_conflict(form, stored_form)]
+    if form is not None and len(candidates) > 1:
+        candidates = [company_id for company_id, stored_form in named if stored_form == form] or candidates
+    if not candidates:
+        raise RowError(f"Company '{reference['name']}' is not in the record (import companies first)")
+    if len(candidates) > 1:
         raise RowError(f"Several companies are called '{reference['name']}': give the Business ID")
-    return company_id
+    return candidates[0]
 
 
 # --- contacts ---------------------------------------------------------------------------------
@@ -628,10 +760,12 @@ async def load_contacts(good, context: _Context, summary: Summary) -> list:
         values["person_key"] = name_key_person(contact)
         key = ("email:" + contact["email"]) if contact.get("email") else \
             f"person:{values['person_key']}|{values['company_id']}"
-        if context.first_time(key):
+        values["row"] = (line, cells)
+        if context.first_time(key, line):
             fresh.append(values)
         else:
             summary.duplicates_in_file += 1
+            context.duplicate(line, cells, context.last_first_line)
     stored_by_email, stored_by_person = await _existing_contacts(fresh)
     links = await _existing_links([values["company_id"] for values in fresh])
     new, changed, new_links = [], [], []
@@ -642,25 +776,27 @@ async def load_contacts(good, context: _Context, summary: Summary) -> list:
             stored_by_person.get(f"{values['person_key']}|{values['company_id']}")
         if stored is not None and email and stored["email"] not in (None, email):
             stored = None  # the same name at the company with another e-mail is another person
-        if stored is not None and not context.claim("contact", stored):
+        if stored is not None and not context.claim("contact", stored, values["row"][0]):
             # An earlier row of the file matched or created this person: a row with an e-mail of its
             # own is another person of the same name; a row without one is a duplicate.
             if email and email != stored["email"]:
                 stored = None
             else:
                 summary.duplicates_in_file += 1
+                context.duplicate(*values["row"], context.claimed_by("contact", stored),
+                                  _not_stored(contact, stored, CONTACT_FIELDS))
                 continue
         if stored is None:
             new.append(values)
             # Later rows of this chunk find the person by name, as rows of the next chunk will.
             stored_by_person.setdefault(f"{values['person_key']}|{values['company_id']}",
-                                        {"id": None, "email": email})
+                                        {"id": None, "email": email, "line": values["row"][0]})
             continue
         link_missing = (stored["id"], values["company_id"]) not in links
         if link_missing:
             new_links.append((values, stored["id"]))
         changed.append((stored, contact, link_missing))
-    context.claim_created("contact", await _insert_contacts(new, context))
+    context.claim_created("contact", await _insert_contacts(new, context), [values["row"][0] for values in new])
     await context.hold((values["company_id"], context.default_department) for values in named)
     await _insert_links([(values, contact_id) for values, contact_id in new_links], context)
     updated = len(await _update_records(
@@ -757,7 +893,8 @@ async def load_interactions(good, context: _Context, summary: Summary) -> list:
             missing = [email for email in values["contact_emails"] if email not in contacts]
             if missing:
                 raise RowError(f"Contact {missing[0]} is not in the record (import contacts first)")
-            programme_ids = context.programme_ids(values["programmes"]) if values["programmes"] else []
+            programme_ids = context.known_programme_ids(values["programmes"], line, cells) \
+                if values["programmes"] else []
         except RowError as error:
             failed.append((line, cells, str(error)))
             continue
@@ -768,10 +905,11 @@ async def load_interactions(good, context: _Context, summary: Summary) -> list:
         record["content_key"] = _content_key(company_id, department_id, record)
         record["programmes"] = programme_ids
         record["contact_ids"] = sorted({contacts[email] for email in values["contact_emails"]})
-        if context.first_time(record["content_key"]):
+        if context.first_time(record["content_key"], line):
             fresh.append(record)
         else:
             summary.duplicates_in_file += 1
+            context.duplicate(line, cells, context.last_first_line)
     keys = [record["content_key"] for record in fresh]
     stored = {}
     if keys:

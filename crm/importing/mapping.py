@@ -25,16 +25,20 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "company_form": ("Yritysmuoto", "Yhtiömuoto", "Oikeudellinen muoto", "Bolagsform", "Företagsform",
                      "Company form", "Legal form"),
     "industry_code": ("Toimiala", "TOL", "Toimialakoodi", "Päätoimiala", "TOL-koodi", "Bransch", "Näringsgren",
-                      "Branschkod", "Industry", "Industry code", "NACE"),
+                      "Branschkod", "Industry", "Industry code", "NACE",
+                      # the company register's (YTJ) field names: mainBusinessLine(Type) is the TOL code
+                      "mainBusinessLineType", "mainBusinessLine", "mainBusinessLineCode"),
     "industry_classification": ("Toimialaluokitus", "TOL-luokitus", "Luokitus", "Näringsgrensindelning",
-                                "Industry classification", "Classification"),
+                                "Industry classification", "Classification",
+                                "mainBusinessLineTypeCodeSet", "typeCodeSet", "mainBusinessLineCodeSet"),
     "size_class": ("Henkilöstöluokka", "Henkilöstö", "Kokoluokka", "Henkilöstömäärä", "Storleksklass",
                    "Personal", "Size", "Size class", "Employees"),
     "website": ("Verkkosivu", "Verkkosivut", "Kotisivu", "Kotisivut", "www", "Webbplats", "Hemsida", "Website",
                 "Web", "Homepage", "URL"),
     "street": ("Osoite", "Katuosoite", "Käyntiosoite", "Postiosoite", "Lähiosoite", "Adress", "Gatuadress",
                "Besöksadress", "Postadress", "Address", "Street address", "Street"),
-    "postal_code": ("Postinumero", "Postinro", "Pnro", "Postnummer", "Postal code", "Postcode", "ZIP", "ZIP code"),
+    "postal_code": ("Postinumero", "Postinro", "Pnro", "Postnummer", "Postal code", "Postcode", "ZIP", "ZIP code",
+                    "postCode"),
     "city": ("Postitoimipaikka", "Kaupunki", "Paikkakunta", "Kotipaikka", "Kunta", "Postanstalt", "Stad", "Ort",
              "Hemort", "Kommun", "City", "Town", "Municipality"),
     "municipality_code": ("Kuntakoodi", "Kuntanumero", "Kommunkod", "Municipality code"),
@@ -62,7 +66,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
              "Tyyppi", "Laji", "Kontakttyp", "Kanal", "Typ", "Contact type", "Type", "Channel", "Kind"),
     "subject": ("Aihe", "Otsikko", "Asia", "Ämne", "Rubrik", "Subject", "Topic", "Title of meeting"),
     "notes": ("Muistiinpanot", "Lisätiedot", "Kommentit", "Huomiot", "Kuvaus", "Muistio", "Anteckningar",
-              "Tilläggsuppgifter", "Kommentarer", "Beskrivning", "Notes", "Comments", "Description"),
+              "Tilläggsuppgifter", "Kommentarer", "Beskrivning", "Huomautukset", "Notes", "Comments", "Description",
+              "Additional information"),
     "contact_email": ("Yhteyshenkilön sähköposti", "Yhteyshenkilö sähköposti", "Kontaktpersonens e-post",
                       "Contact email", "Contact e-mail", "Contact person email"),
     "advisor": ("Neuvoja", "Asiantuntija", "Käsittelijä", "Vastuuhenkilö", "Kirjaaja", "Rådgivare",
@@ -80,7 +85,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "companies": (
         "business_id", "name", "other_names", "company_form", "industry_code", "industry_classification",
         "size_class", "website", "street", "postal_code", "city", "municipality_code", "country", "status",
-        "responsible_advisor", "programmes",
+        "responsible_advisor", "programmes", "notes",
     ),
     "contacts": (
         "first_name", "last_name", "full_name", "email", "phone", "title", "language",
@@ -91,6 +96,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "department", "follow_up_date", "follow_up_done", "programmes", "confidential",
     ),
 }
+
+# Headers that win their field over another header of the file that names it too: the register's
+# mainBusinessLineType is the code, where its mainBusinessLine may hold the code's description.
+PREFERRED = {"mainbusinesslinetype": "industry_code"}
 
 # A file without at least one of these cannot make a single record of its kind.
 REQUIRED_ANY: dict[str, tuple[str, ...]] = {
@@ -130,16 +139,29 @@ def propose_mapping(kind: str, headers: list[str], profile: Mapping[str, Any] | 
             raise MappingError(f"Mapping profile: '{field}' is not a field of {kind} ({', '.join(FIELDS[kind])})")
         overrides[header_key(header)] = field or None
     mapping: dict[int, str] = {}
-    for index, header in enumerate(headers):
-        key = header_key(header)
+    keys = [header_key(header) for header in headers]
+    order = sorted(range(len(headers)), key=lambda index: keys[index] not in PREFERRED or keys[index] in overrides)
+    for index in order:
+        key = keys[index]
         field = overrides[key] if key in overrides else lookup.get(key)
         if field and field not in mapping.values():  # a repeated header: the first column counts
             mapping[index] = field
     if not mapping:
+        found = ", ".join(f"'{header}'" for header in headers if str(header).strip()) or "none"
         raise MappingError(
-            f"No column of this file is recognised as a {kind} field (headers: {', '.join(headers) or 'none'})"
+            f"No column of this file is recognised as a {kind} field (headers found: {found}). Name the "
+            f"columns with headers such as {', '.join(EXAMPLES[kind])}, or map them: on the import's mapping "
+            "page, or with --mapping FILE.json holding {\"header as written\": \"field\"} "
+            f"(fields: {', '.join(FIELDS[kind])})"
         )
-    return check_mapping(kind, mapping)
+    return check_mapping(kind, dict(sorted(mapping.items())))
+
+
+EXAMPLES = {
+    "companies": ("'Y-tunnus'", "'Yritys'", "'Business ID'", "'Name'"),
+    "contacts": ("'Sähköposti'", "'Etunimi'", "'Sukunimi'", "'Email'"),
+    "interactions": ("'Päivämäärä'", "'Y-tunnus'", "'Date'", "'Company'"),
+}
 
 
 def check_mapping(kind: str, mapping: dict[int, str]) -> dict[int, str]:

@@ -1,17 +1,24 @@
 """One row at a time, pure: mapped cells -> clean values with the domain rules, or a reason.
 
 The reason is written for the admin who will open the error file ("Business ID '1234567-1':
-wrong check digit"). References to other records (company, contacts, advisor, department,
+wrong check digit"). A row is refused only for what makes it unusable (no name, an invalid Business
+ID, no company for a contact or interaction, no date or kind for an interaction); a bad value in any
+other field is dropped with a warning (values["warnings"]) and the row kept (SPEC §6). A cell
+holding a placeholder ('Verkkosivuja ei löydy', '-', 'N/A') is blank. References to other records (company, contacts, advisor, department,
 programmes) are cleaned here and resolved against the database in load.py.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
+from crm.domain.addresses import split_address
 from crm.domain.dates import parse_date
 from crm.domain.emails import normalize_email
 from crm.domain.names import company_search_text, name_key
+from crm.domain.placeholders import PLACEHOLDER_FIRST, is_placeholder
+from crm.domain.postal import municipality_of
 from crm.domain.records import clean_company, clean_contact, clean_interaction, text
 from crm.domain.ytunnus import normalize_business_id
 from crm.importing.read import Row
@@ -23,8 +30,9 @@ class RowError(Exception):
 
 
 def mapped(row: Row, mapping: Mapping[int, str], width: int) -> dict[str, Any]:
-    """The row's non-blank cells by field name: a blank cell never erases what the record holds.
-    Extra non-empty cells past the header are an error."""
+    """The row's non-blank cells by field name: a blank cell never erases what the record holds, and
+    a placeholder ('Osoitetta ei löydy', 'N/A', '-') is blank. Extra non-empty cells past the header
+    are an error. A yes/no column keeps its words ('ei' is no, not nothing)."""
     line, cells = row
     if len(cells) > width and any(text(cell) for cell in cells[width:]):
         raise RowError(f"The row has {len(cells)} cells but the header has {width} columns")
@@ -33,18 +41,47 @@ def mapped(row: Row, mapping: Mapping[int, str], width: int) -> dict[str, Any]:
     for index, field in mapping.items():
         if index < count:
             cell = cells[index]
-            if (cell.strip() if type(cell) is str else text(cell)):
+            if type(cell) is str:
+                stripped = cell.strip()
+                if stripped and (stripped[0] not in PLACEHOLDER_FIRST or field in YES_NO_FIELDS
+                                 or not is_placeholder(stripped)):
+                    provided[field] = cell
+            elif text(cell):
                 provided[field] = cell
     return provided
 
 
+YES_NO_FIELDS = frozenset({"follow_up_done", "confidential"})
+# The fields whose bad value makes a row unusable, by kind; any other bad value is a warning.
+KEY_FIELDS = {
+    "companies": frozenset({"business_id", "name"}),
+    "contacts": frozenset({"first_name", "last_name", "full_name", "business_id", "company_name", "company"}),
+    "interactions": frozenset({"date", "kind", "business_id", "company_name", "company"}),
+}
+
+
+def _reasons(errors: Mapping[str, str]) -> str:
+    """One reason for several fields. A message without its subject ('is 301 characters long; at most
+    300 fit', from the length rule) gets the field's name in front."""
+    reasons = (f"{field.replace('_', ' ').capitalize()} {message}" if message.startswith("is ") else message
+               for field, message in errors.items())
+    return "; ".join(dict.fromkeys(reasons))
+
+
 def _fail(errors: Mapping[str, str]) -> None:
-    """One reason for the row. A message without its subject ('is 301 characters long; at most 300
-    fit', from the length rule) gets the field's name in front."""
     if errors:
-        reasons = (f"{field.replace('_', ' ').capitalize()} {message}" if message.startswith("is ") else message
-                   for field, message in errors.items())
-        raise RowError("; ".join(dict.fromkeys(reasons)))
+        raise RowError(_reasons(errors))
+
+
+def _triage(kind: str, errors: dict[str, str], values: dict[str, Any]) -> None:
+    """Refuse the row for a bad key value; otherwise drop each bad value (the cleaning left it out)
+    with a warning: values["warnings"] says what was dropped and why."""
+    keys = KEY_FIELDS[kind]
+    refused = {field: message for field, message in errors.items() if field in keys}
+    _fail(refused)
+    dropped = {field: message for field, message in errors.items() if field not in keys}
+    if dropped:
+        values["warnings"] = f"{_reasons(dropped)} (left blank)"
 
 
 def _text(raw: Mapping[str, Any], field: str, max_length: int, errors: dict[str, str]) -> str:
@@ -80,14 +117,43 @@ def _split_full_name(full: str) -> tuple[str, str]:
     return first.strip(), last.strip()
 
 
+_FIVE_DIGITS = re.compile(r"\d{5}")
+
+
+def _split_street(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A street cell holding the whole address ('Tekniikantie 14, 02150 Espoo') gives the postal code
+    and city too, unless their own columns give them."""
+    street = raw.get("street")
+    if type(street) is not str or not _FIVE_DIGITS.search(street):  # no postal code: the common case
+        return raw
+    address = split_address(street)
+    if address is None:
+        return raw
+    raw = dict(raw)
+    if address.street:
+        raw["street"] = address.street
+    else:
+        del raw["street"]
+    if "postal_code" not in raw:
+        raw["postal_code"] = address.postal_code
+    if address.city and "city" not in raw:
+        raw["city"] = address.city
+    return raw
+
+
 def company_row(raw: Mapping[str, Any]) -> dict[str, Any]:
+    raw = _split_street(raw)
     values, errors = clean_company(raw, creating=True)
     if "name" not in raw:
         if values.get("business_id"):  # it may update a stored company: load.py knows
             errors.pop("name", None)
         elif "business_id" not in errors:
             errors["name"] = "The row has neither a company name nor a Business ID"
-    _fail(errors)
+    _triage("companies", errors, values)
+    if values.get("postal_code") and "municipality_code" not in raw:
+        municipality = municipality_of(values["postal_code"])
+        if municipality:
+            values["municipality_code"] = municipality
     values["programmes"] = split_codes(raw.get("programmes"))
     values["search_text"] = company_search_text(values)  # for a new company; an update works it out again
     return values
@@ -112,9 +178,11 @@ def contact_row(raw: Mapping[str, Any]) -> dict[str, Any]:
             role[field] = parse_date(raw.get(field))
         except ValueError as error:
             errors[field] = str(error)
+            role[field] = None
     role["role"] = _text(raw, "role", 200, errors)
-    _fail(errors)
-    return {"contact": values, "company": company, **role}
+    row: dict[str, Any] = {"contact": values, "company": company, **role}
+    _triage("contacts", errors, row)
+    return row
 
 
 def interaction_row(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -128,8 +196,9 @@ def interaction_row(raw: Mapping[str, Any]) -> dict[str, Any]:
             errors["contact_email"] = str(error)
     advisor = _text(raw, "advisor", 200, errors)
     department = _text(raw, "department", 200, errors)
-    _fail(errors)
-    return {
+    if "department" in errors:  # the department decides whose interaction it is
+        _fail({"department": errors["department"]})
+    row: dict[str, Any] = {
         "interaction": values,
         "company": company,
         "contact_emails": [email for email in contact_emails if email],
@@ -137,6 +206,8 @@ def interaction_row(raw: Mapping[str, Any]) -> dict[str, Any]:
         "department": department,
         "programmes": split_codes(raw.get("programmes")),
     }
+    _triage("interactions", errors, row)
+    return row
 
 
 def normalize_row(kind: str, raw: Mapping[str, Any]) -> dict[str, Any]:

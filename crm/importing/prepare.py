@@ -28,18 +28,23 @@ DEFAULT_GC_THRESHOLD = gc.get_threshold()
 
 Good = list[tuple[int, list, Any]]  # (line, cells, clean values)
 Failed = list[tuple[int, list, str]]  # (line, cells, reason)
-Prepared = tuple[int, Good, Failed]  # rows read, the good ones, the failed ones
+Prepared = tuple[int, Good, Failed, Failed]  # rows read, the good ones, the failed ones, the warnings
 
 
 def prepare_chunk(chunk: list, kind: str, mapping: Mapping[int, str], width: int) -> Prepared:
     good: Good = []
     failed: Failed = []
+    warned: Failed = []  # kept rows with a value dropped: (line, cells, what and why)
     for line, cells in chunk:
         try:
-            good.append((line, cells, normalize_row(kind, mapped((line, cells), mapping, width))))
+            values = normalize_row(kind, mapped((line, cells), mapping, width))
         except RowError as error:
             failed.append((line, cells, str(error)))
-    return len(chunk), good, failed
+            continue
+        if "warnings" in values:
+            warned.append((line, cells, values.pop("warnings")))
+        good.append((line, cells, values))
+    return len(chunk), good, failed, warned
 
 
 def prepared_chunks(source: SourceFile, kind: str, mapping: Mapping[int, str], chunk_rows: int) -> Iterator[Prepared]:

@@ -277,9 +277,10 @@ def _preview(upload: dict, upload_dir: Path, limit: int) -> tuple[list[dict], li
         samples.append(cells)
         try:
             values = normalize_row(upload["kind"], mapped((line, cells), upload["mapping"], width))
-            rows.append({"line": line, "values": _flat(values), "error": ""})
+            warning = values.pop("warnings", "")
+            rows.append({"line": line, "values": _flat(values), "error": "", "warning": warning})
         except RowError as error:
-            rows.append({"line": line, "values": {}, "error": str(error)})
+            rows.append({"line": line, "values": {}, "error": str(error), "warning": ""})
     return rows, samples
 
 

@@ -30,7 +30,7 @@ from crm.web.render import (
 COMPANY_FORM_FIELDS = (
     "name", "business_id", "other_names", "company_form", "industry_code", "industry_classification",
     "size_class", "website", "street", "postal_code", "city", "country", "status", "responsible_advisor",
-    "programmes",
+    "programmes", "notes",
 )
 
 
