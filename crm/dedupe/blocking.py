@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from crm.domain.legal_forms import legal_form
 from crm.domain.names import fold, name_key
@@ -39,7 +40,7 @@ GENERIC_MAILBOXES = frozenset(
     "tuki laskutus invoice billing yhteys yhteystiedot kontakt".split()
 )
 PREFIX = 4  # letters of a word that meet within a postal area
-PREFIX_WORDS = 3  # the name's longest words that give such keys
+PREFIX_WORDS = 2  # the name's rarest words that give such keys
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 
 
@@ -132,6 +133,7 @@ def postal_near(first: str, second: str) -> bool:
 
 
 def prepare_company(company: Company) -> Company:
+    company.postal_code = (company.postal_code or "").strip()
     company.stem = name_stem(company.name)
     company.tokens = " ".join(sorted(company.stem.split()))
     company.form = legal_form(company.company_form, company.name)
@@ -141,16 +143,19 @@ def prepare_company(company: Company) -> Company:
     return company
 
 
-def company_keys(company: Company) -> list[str]:
+def company_keys(company: Company, frequency: Mapping[str, int] | None = None) -> list[str]:
+    """The company's keys; `frequency` (word -> how many names hold it) picks its rarest words for
+    the postal-area keys, so 'Oy Kivikko Consulting' meets by 'kivi', not by 'cons'."""
     keys = []
     if company.stem:
         keys.append("n" + company.stem)
         if company.tokens != company.stem:
             keys.append("t" + company.tokens)
-        postal = (company.postal_code or "").strip()
+        postal = company.postal_code
         if len(postal) >= 3:
-            words = sorted({word for word in company.stem.split() if len(word) >= 3}, key=lambda w: (-len(w), w))
-            keys += [f"p{postal[:3]}:{word[:PREFIX]}" for word in words[:PREFIX_WORDS]]
+            words = {word for word in company.stem.split() if len(word) >= 3}
+            rank = (lambda w: (frequency.get(w, 0), -len(w), w)) if frequency else (lambda w: (-len(w), w))
+            keys += [f"p{postal[:3]}:{word[:PREFIX]}" for word in sorted(words, key=rank)[:PREFIX_WORDS]]
     if company.domain:
         keys.append("w" + company.domain)
     keys += ["f" + phone for phone in company.phones if phone]

@@ -8,6 +8,7 @@ common word in a busy postal area) is compared within a sliding window of its na
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -29,7 +30,7 @@ MAX_BLOCK = 200
 WINDOW = 20
 # Names in a group of exact keys (name, words, website, phone, e-mail) are scored whatever they are;
 # in a group of a word's start in a postal area they must be this alike to be scored at all.
-FUZZY_CUTOFF = 75
+FUZZY_CUTOFF = 80
 EXACT_KINDS = frozenset("ntwfemlc")
 
 
@@ -99,21 +100,22 @@ def company_candidates(companies: Iterable[Company], *, threshold: float = scori
     """Pairs of companies that may be one, most likely first; never two legal entities (SPEC §5)."""
     scorer = scorer or scoring.SCORER
     records = [prepare_company(company) for company in companies]
+    frequency = Counter(word for record in records for word in set(record.stem.split()))
     n = len(records)
     result = []
-    for code in _pairs(records, company_keys, lambda record: record.stem, scorer):
+    for code in _pairs(records, lambda record: company_keys(record, frequency), lambda record: record.stem, scorer):
         first, second = records[code // n], records[code % n]
-        if not scoring.allowed(first, second):
-            continue
-        scored = scoring.score_companies(first, second, scorer(first.stem, second.stem) / 100)
+        similarity = scorer(first.stem, second.stem) / 100
+        scored = scoring.score_companies(first, second, similarity, explain=False)
         if scored and scored[0] >= threshold:
             a, b = (first, second) if first.id < second.id else (second, first)
-            result.append(Candidate((a.id, b.id), (a.name, b.name), (a.business_id, b.business_id), *scored))
+            result.append(Candidate((a.id, b.id), (a.name, b.name), (a.business_id, b.business_id),
+                                    *scoring.score_companies(a, b, similarity)))
     result.sort(key=lambda candidate: (-candidate.score, candidate.ids))
     return result
 
 
-def contact_candidates(contacts: Iterable[Contact], *, threshold: float = scoring.THRESHOLD,
+def contact_candidates(contacts: Iterable[Contact], *, threshold: float = scoring.CONTACT_THRESHOLD,
                        scorer=None) -> list[Candidate]:
     """Pairs of contacts that may be one person, most likely first."""
     scorer = scorer or scoring.SCORER

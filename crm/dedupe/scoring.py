@@ -20,7 +20,8 @@ from crm.domain.problems import Message, rule_message
 # as token_set_ratio and WRatio do.
 SCORER = fuzz.token_sort_ratio
 NAME_WEIGHT = 0.7
-THRESHOLD = 0.6
+THRESHOLD = 0.7  # companies: one name, or names ~90 % alike in one postal code, or less with a website
+CONTACT_THRESHOLD = 0.6
 CONTACT_NAME_WEIGHT = 0.6
 
 Scored = tuple[float, list[Message]]
@@ -41,43 +42,47 @@ def name_reason(first: str, second: str, similarity: float) -> Message:
     return rule_message("names %(percent)d %% alike", percent=int(similarity * 100))
 
 
-def score_companies(first: Company, second: Company, similarity: float | None = None) -> Scored | None:
-    """The pair's score and reasons, or None when the two cannot be one company."""
+def score_companies(first: Company, second: Company, similarity: float | None = None, *,
+                    explain: bool = True) -> Scored | None:
+    """The pair's score and (explain) reasons, or None when the two cannot be one company.
+
+    Names weigh most; a shared website, phone or e-mail domain is strong support (one company's
+    own), a shared postal code weak (a busy code holds thousands of companies)."""
     if not allowed(first, second):
         return None
     if similarity is None:
         similarity = SCORER(first.stem, second.stem) / 100
-    reasons = [name_reason(first.stem, second.stem, similarity)]
+    reasons = [name_reason(first.stem, second.stem, similarity)] if explain else []
     support = 0.0
     penalty = 0.0
     if first.domain and second.domain:
         if first.domain == second.domain:
-            support += 0.6
-            reasons.append(rule_message("same website domain"))
+            support += 1.0
+            explain and reasons.append(rule_message("same website domain"))
         else:
             penalty += 0.15
-            reasons.append(rule_message("different websites"))
-    if set(first.phones) & set(second.phones):
-        support += 0.6
-        reasons.append(rule_message("same phone number"))
-    if set(first.mail_domains) & set(second.mail_domains):
-        support += 0.4
-        reasons.append(rule_message("same e-mail domain"))
-    postal_a, postal_b = first.postal_code.strip(), second.postal_code.strip()
+            explain and reasons.append(rule_message("different websites"))
+    if first.phones and second.phones and set(first.phones) & set(second.phones):
+        support += 1.0
+        explain and reasons.append(rule_message("same phone number"))
+    if first.mail_domains and second.mail_domains and set(first.mail_domains) & set(second.mail_domains):
+        support += 0.8
+        explain and reasons.append(rule_message("same e-mail domain"))
+    postal_a, postal_b = first.postal_code, second.postal_code
     if postal_a and postal_b:
         if postal_a == postal_b:
-            support += 0.6
-            reasons.append(rule_message("same postal code"))
+            support += 0.25
+            explain and reasons.append(rule_message("same postal code"))
         elif postal_near(postal_a, postal_b):
-            support += 0.3
-            reasons.append(rule_message("postal codes one typo apart"))
+            support += 0.15
+            explain and reasons.append(rule_message("postal codes one typo apart"))
         else:
             penalty += 0.15
-            reasons.append(rule_message("different postal codes"))
+            explain and reasons.append(rule_message("different postal codes"))
     if first.street_key and first.street_key == second.street_key:
         support += 0.4
-        reasons.append(rule_message("same street address"))
-    if bool(first.business_id) != bool(second.business_id):
+        explain and reasons.append(rule_message("same street address"))
+    if explain and bool(first.business_id) != bool(second.business_id):
         reasons.append(rule_message("only one has a Business ID"))
     score = NAME_WEIGHT * similarity + (1 - NAME_WEIGHT) * min(1.0, support) - penalty
     return round(max(0.0, min(1.0, score)), 3), reasons
