@@ -1,0 +1,247 @@
+"""Duplicates on a stored record (SPEC §10), both engines: found the Finnish way, "not the same"
+remembered, merged (interactions, contacts, programmes and holdings move; the study's numbers change
+as they should) and unmerged exactly; refusals for two legal entities and for a record changed in
+between; the CLI prints SPEC §10's object."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_import_support import crm, one_json_object, write
+from test_study import _compare_every_scope
+
+from crm import db
+from crm.dedupe.find import find, mark_not_same
+from crm.dedupe.merge import history, merge, unmerge, version
+from crm.errors import Conflict, Invalid, NotFound
+from crm.importing.load import import_file
+from crm.reports.study import study
+from crm.services.companies import create_company, get_company, update_company
+from crm.services.contacts import create_contact
+from crm.services.interactions import create_interaction
+from crm.services.programmes import upsert_programme
+from crm.tables import (
+    AuditEvent,
+    Company,
+    CompanyContact,
+    CompanyProgramme,
+    CompanySource,
+    Contact,
+    Department,
+    InteractionContact,
+    Interaction,
+    ProgrammeReach,
+)
+from crm.services.reads import search_companies
+from tests.webutil import make_user
+
+pytestmark = pytest.mark.usefixtures("db")
+
+BIZ = ("Y-tunnus;Yrityksen nimi;Postinumero;Kotisivu;Ohjelmat\n"
+       ";Pöllösoft Oy;02150;https://www.pollosoft.fi/;KUPLA\n"
+       "2336509-6;Supercell Oy;00180;;\n"
+       "0112038-9;Nokia Oyj;02610;;\n")
+TYO = ("Y-tunnus;Yritys;Postinumero;Kotisivu;Ohjelmat\n"
+       ";Pöllösoft;02105;pollosoft.fi;KUPLA,SOFT\n"  # a postal code typo: the importer keeps it apart
+       ";Supercel Oy;00180;;\n"
+       ";Työpaikka Oy;02200;;\n")
+
+
+async def _record(tmp_path) -> dict:
+    await upsert_programme({"code": "KUPLA", "name_fi": "Kupla"})
+    await upsert_programme({"code": "SOFT", "name_fi": "Soft Landing"})
+    for name, text, department in (("biz.csv", BIZ, "BIZ"), ("tyo.csv", TYO, "TYO")):
+        await import_file("companies", write(tmp_path, name, text), department=department)
+    ids = {row["name"]: row["id"] for row in await Company.select(Company.id, Company.name)}
+    advisor = await make_user("advisor.tyo@espoo.example", department="TYO")
+    tyo = (await Department.select(Department.id).where(Department.code == "TYO").first())["id"]
+    for day, programmes in (("3.2.2026", "SOFT"), ("4.3.2026", "")):
+        await create_interaction({"date": day, "kind": "call", "subject": "Tilat", "programmes": programmes},
+                                 company_id=ids["Pöllösoft"], department_id=tyo, advisor_id=advisor, actor_id=advisor)
+    await create_interaction({"date": "5.3.2026", "kind": "call", "subject": "Rekry"},
+                             company_id=ids["Pöllösoft Oy"], department_id=tyo, advisor_id=advisor, actor_id=advisor)
+    person = await create_contact({"first_name": "Pia", "last_name": "Pöllö", "email": "pia@pollosoft.fi"},
+                                  roles=[{"company_id": ids["Pöllösoft"], "role": "CEO"}])
+    ids["Nokia two"] = await create_company({"name": "Nokia Oyj", "business_id": "2900001-2", "postal_code": "02610"})
+    ids["Tulikukka Ky"] = await create_company({"name": "Tulikukka Ky", "postal_code": "02230"})
+    ids["Tulikukka Oy"] = await create_company({"name": "Tulikukka Oy", "postal_code": "02230"})
+    return {**ids, "person": person, "advisor": advisor, "tyo": tyo}
+
+
+async def _snapshot() -> dict:
+    """Everything a merge touches and an unmerge must put back, without the ids of rows re-made."""
+    company_rows = await Company.select().order_by(Company.id)
+    return {
+        "companies": company_rows,
+        "holdings": sorted(tuple(sorted((k, str(v)) for k, v in row.items() if k != "id"))
+                           for row in await CompanySource.select()),
+        "interactions": await Interaction.select(Interaction.id, Interaction.company).order_by(Interaction.id),
+        "roles": await CompanyContact.select(CompanyContact.id, CompanyContact.company).order_by(CompanyContact.id),
+        "programmes": sorted((row["company"], row["programme"]) for row in await CompanyProgramme.select()),
+        "reach": sorted(tuple(sorted((k, str(v)) for k, v in row.items() if k != "id"))
+                        for row in await ProgrammeReach.select()),
+        "study": await study(),
+    }
+
+
+def _pairs(candidates) -> set[tuple[int, int]]:
+    return {tuple(candidate.ids) for candidate in candidates}
+
+
+async def test_find_proposes_look_alikes_never_two_legal_entities_and_remembers_not_the_same(tmp_path):
+    ids = await _record(tmp_path)
+    found = await find("companies")
+    pairs = _pairs(found)
+    pollo = tuple(sorted((ids["Pöllösoft Oy"], ids["Pöllösoft"])))
+    supercell = tuple(sorted((ids["Supercell Oy"], ids["Supercel Oy"])))
+    assert pollo in pairs and supercell in pairs
+    assert tuple(sorted((ids["Nokia Oyj"], ids["Nokia two"]))) not in pairs
+    assert tuple(sorted((ids["Tulikukka Ky"], ids["Tulikukka Oy"]))) not in pairs
+    first = next(candidate for candidate in found if candidate.ids == pollo)
+    assert first.score == max(candidate.score for candidate in found)  # same website: most likely first
+    assert "same website domain" in first.reasons
+    assert _pairs(await find("companies", record_id=ids["Supercell Oy"])) == {supercell}
+
+    result = crm("duplicates", "find", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    printed = one_json_object(result.stdout)
+    assert list(printed) == ["candidates"]
+    assert printed["candidates"][0] == {"ids": list(pollo), "names": ["Pöllösoft Oy", "Pöllösoft"],
+                                        "business_ids": [None, None], "score": first.score,
+                                        "reasons": [str(reason) for reason in first.reasons]}
+    assert all(list(c) == ["ids", "names", "business_ids", "score", "reasons"] for c in printed["candidates"])
+
+    assert await mark_not_same("companies", *reversed(supercell)) is True
+    assert await mark_not_same("companies", *supercell) is False  # remembered once
+    assert supercell not in _pairs(await find("companies"))
+    assert supercell not in {tuple(c["ids"]) for c in json.loads(crm("duplicates", "find", "--json").stdout)["candidates"]}
+    with pytest.raises(Invalid):
+        await mark_not_same("companies", 3, 3)
+    with pytest.raises(Invalid):
+        await find("people")
+    refused = crm("duplicates", "find", "--kind", "people")
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+
+
+async def test_a_merge_moves_everything_and_unmerge_restores_it_exactly(tmp_path):
+    ids = await _record(tmp_path)
+    kept, other = ids["Pöllösoft Oy"], ids["Pöllösoft"]
+    before = await _snapshot()
+    await _compare_every_scope()
+
+    result = await merge("company", kept, other, actor_id=ids["advisor"])
+    assert result == {"merge_id": result["merge_id"], "kept": kept, "merged": other,
+                      "moved": {"interactions": 2, "holdings": 1, "roles": 1, "programmes": 1}}
+    assert not await Company.exists().where(Company.id == other)
+    company = await get_company(kept)
+    assert company["postal_code"] == "02150" and company["other_names"] == "Pöllösoft"
+    assert await Interaction.count().where(Interaction.company == kept) == 3
+    assert await CompanyContact.count().where(CompanyContact.company == kept) == 1
+    assert await CompanyProgramme.count().where(CompanyProgramme.company == kept) == 2  # KUPLA once, SOFT
+    after = await study()
+    assert after["companies"] == before["study"]["companies"] - 1
+    # TYO held both records (one by its file, one by an interaction), BIZ one: now one company
+    assert after["held_by"]["TYO"] == before["study"]["held_by"]["TYO"] - 1
+    assert after["held_by"]["BIZ"] == before["study"]["held_by"]["BIZ"]
+    assert after["overlap"]["BIZ"]["TYO"] == before["study"]["overlap"]["BIZ"]["TYO"] == 1
+    tyo_source = next(source for source in after["sources"] if source["file"] == "tyo.csv")
+    tyo_before = next(source for source in before["study"]["sources"] if source["file"] == "tyo.csv")
+    assert tyo_source != tyo_before  # the TYO file's company is now also BIZ's
+    assert after["programmes"]["SOFT"]["companies"] == before["study"]["programmes"]["SOFT"]["companies"]
+    await _compare_every_scope()
+    assert other not in {candidate_id for candidate in await find() for candidate_id in candidate.ids}
+    assert {row["id"] for row in (await search_companies(query="pollosoft")).rows} == {kept}
+    events = await AuditEvent.select().where(AuditEvent.action == "merge")
+    assert {(event["entity"], event["entity_id"]) for event in events} == {("company", kept), ("company", other)}
+    assert [row["id"] for row in await history("company")] == [result["merge_id"]]
+
+    undone = await unmerge(result["merge_id"], actor_id=ids["advisor"])
+    assert undone == {"merge_id": result["merge_id"], "kept": kept, "restored": other,
+                      "moved_back": {"interactions": 2, "holdings": 1, "roles": 1, "programmes": 2},
+                      "left_alone": []}
+    restored = await _snapshot()
+    for row in [*before["companies"], *restored["companies"]]:
+        if row["id"] == kept:
+            row.pop("updated_at"), row.pop("updated_by")  # the unmerge wrote it back
+    assert restored == before
+    await _compare_every_scope()
+    assert {row["id"] for row in (await search_companies(query="pollosoft")).rows} == {kept, other}
+    with pytest.raises(Conflict, match="undone already"):
+        await unmerge(result["merge_id"])
+
+
+async def test_refusals_and_edits_since(tmp_path):
+    ids = await _record(tmp_path)
+    with pytest.raises(Conflict, match="two different Business IDs"):
+        await merge("company", ids["Nokia Oyj"], ids["Nokia two"])
+    with pytest.raises(Conflict, match="two different legal forms"):
+        await merge("company", ids["Tulikukka Ky"], ids["Tulikukka Oy"])
+    with pytest.raises(Invalid):
+        await merge("company", ids["Nokia Oyj"], ids["Nokia Oyj"])
+    with pytest.raises(NotFound):
+        await merge("company", ids["Nokia Oyj"], 10**12)
+    with pytest.raises(Invalid):
+        await merge("company", ids["Supercell Oy"], ids["Supercel Oy"], choices={"password": "merged"})
+
+    kept, other = ids["Supercell Oy"], ids["Supercel Oy"]
+    shown = {kept: version(await get_company(kept)), other: version(await get_company(other))}
+    await update_company(other, {"city": "Helsinki"})
+    with pytest.raises(Conflict, match="changed by someone else"):
+        await merge("company", kept, other, expected=shown)
+    assert await Company.exists().where(Company.id == other)
+    shown[other] = version(await get_company(other))
+    result = await merge("company", kept, other, expected=shown, choices={"name": "merged"})
+    company = await get_company(kept)
+    assert company["name"] == "Supercel Oy" and company["other_names"] == "Supercell Oy"
+    assert company["city"] == "Helsinki" and company["business_id"] == "2336509-6"
+    await update_company(kept, {"name": "Supercell Oyj"})
+    undone = await unmerge(result["merge_id"])
+    assert undone["left_alone"] == [f"company #{kept}: name was changed since the merge"]
+    assert (await get_company(kept))["name"] == "Supercell Oyj"
+    assert (await get_company(kept))["city"] == ""
+    assert (await get_company(other))["city"] == "Helsinki"
+    await _compare_every_scope()
+
+    cli = crm("duplicates", "merge", str(ids["Tulikukka Ky"]), str(ids["Tulikukka Oy"]), "--json")
+    assert cli.returncode == 1 and "two different legal forms" in cli.stderr and "Traceback" not in cli.stderr
+    cli = crm("duplicates", "merge", str(ids["Työpaikka Oy"]), str(ids["Supercel Oy"]), "--json")
+    assert cli.returncode == 0, cli.stderr
+    merged = one_json_object(cli.stdout)
+    assert merged["kept"] == ids["Työpaikka Oy"] and merged["merged"] == ids["Supercel Oy"]
+    cli = crm("duplicates", "unmerge", str(merged["merge_id"]), "--json")
+    assert cli.returncode == 0 and one_json_object(cli.stdout)["restored"] == ids["Supercel Oy"]
+    assert crm("duplicates", "unmerge", "999999").returncode == 1
+
+
+async def test_contacts_found_merged_and_unmerged(tmp_path):
+    ids = await _record(tmp_path)
+    second = await create_contact({"first_name": "Pia", "last_name": "Pollo", "phone": "040 1234567",
+                                   "email": "pia+crm@pollosoft.fi"},
+                                  roles=[{"company_id": ids["Pöllösoft Oy"], "role": "Toimitusjohtaja"}])
+    third = await create_contact({"first_name": "Otto", "last_name": "Pöllö"},
+                                 roles=[{"company_id": ids["Pöllösoft"]}])
+    interaction = (await Interaction.select(Interaction.id).first())["id"]
+    await InteractionContact.insert(InteractionContact(interaction=interaction, contact=second))
+    pairs = _pairs(await find("contacts"))
+    assert pairs == {tuple(sorted((ids["person"], second)))}
+    assert third not in {i for pair in pairs for i in pair}
+
+    before = {"contacts": await Contact.select().order_by(Contact.id),
+              "roles": await CompanyContact.select().order_by(CompanyContact.id),
+              "links": await InteractionContact.select().order_by(InteractionContact.id)}
+    result = await merge("contact", ids["person"], second)
+    assert result["moved"] == {"roles": 1, "interactions": 1}
+    person = await Contact.select().where(Contact.id == ids["person"]).first()
+    assert person["phone"] == "+358401234567" and person["email"] == "pia@pollosoft.fi"
+    assert not await Contact.exists().where(Contact.id == second)
+    undone = await unmerge(result["merge_id"])
+    assert undone["restored"] == second
+    after = {"contacts": await Contact.select().order_by(Contact.id),
+             "roles": await CompanyContact.select().order_by(CompanyContact.id),
+             "links": await InteractionContact.select().order_by(InteractionContact.id)}
+    for rows in (before["contacts"], after["contacts"]):
+        for row in rows:
+            if row["id"] == ids["person"]:
+                row.pop("updated_at"), row.pop("updated_by")
+    assert after == before
