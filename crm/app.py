@@ -29,6 +29,7 @@ from crm.web.auth import (
 )
 from crm.web.companies import CompanyController
 from crm.web.contacts import ContactController
+from crm.web.duplicates import DuplicateController
 from crm.web.errors import EXCEPTION_HANDLERS
 from crm.web.health import HealthController
 from crm.web.home import HomeController
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ContactController,
             InteractionController,
             ReportController,
+            DuplicateController,
             AuditController,
             AdminController,
             ImportController,

@@ -245,3 +245,62 @@ async def test_contacts_found_merged_and_unmerged(tmp_path):
             if row["id"] == ids["person"]:
                 row.pop("updated_at"), row.pop("updated_by")
     assert after == before
+
+
+HTML = {"Accept": "text/html"}
+
+
+async def test_the_duplicates_page_for_managers_merge_undo_and_not_the_same(tmp_path):
+    from tests.webutil import client, login
+
+    ids = await _record(tmp_path)
+    await make_user("manager@espoo.example", role="manager")
+    kept, other = ids["Pöllösoft Oy"], ids["Pöllösoft"]
+    async with client() as c:
+        await login(c, "advisor.tyo@espoo.example")
+        assert (await c.get("/duplicates", headers=HTML)).status_code == 403
+        assert (await c.get(f"/duplicates/compare?a={kept}&b={other}", headers=HTML)).status_code == 403
+        assert "/duplicates" not in (await c.get(f"/companies/{kept}", headers=HTML)).text
+    async with client() as c:
+        token = await login(c, "manager@espoo.example")
+        listing = await c.get("/duplicates", headers=HTML)
+        assert listing.status_code == 200 and "Pöllösoft" in listing.text and "same website domain" in listing.text
+        assert "Nokia" not in listing.text and "Tulikukka" not in listing.text
+        assert f'href="/duplicates?company={kept}"' in (await c.get(f"/companies/{kept}", headers=HTML)).text
+        only = await c.get(f"/duplicates?company={ids['Supercell Oy']}", headers=HTML)
+        assert "Supercel Oy" in only.text and "Pöllösoft" not in only.text
+        compare = await c.get(f"/duplicates/compare?a={kept}&b={other}", headers=HTML)
+        assert compare.status_code == 200 and "TYO" in compare.text and "BIZ" in compare.text
+        shown_a = version(await get_company(kept))
+        shown_b = version(await get_company(other))
+        await update_company(other, {"city": "Espoo"})  # someone edits it while the page is open
+        form = {"_csrf_token": token, "kind": "companies", "a": str(kept), "b": str(other), "keep": "a",
+                "version_a": shown_a, "version_b": shown_b, "pick_postal_code": "b"}
+        refused = await c.post("/duplicates/merge", data=form, headers=HTML)
+        assert refused.status_code == 409 and "changed by someone else" in refused.text
+        form["version_b"] = version(await get_company(other))
+        done = await c.post("/duplicates/merge", data=form, headers=HTML, follow_redirects=False)
+        assert done.status_code == 303, done.text[:300]
+        assert (await get_company(kept))["postal_code"] == "02105"  # the value picked from the other record
+        assert (await c.get(f"/companies/{other}", headers=HTML)).status_code == 404
+        history_page = await c.get(done.headers["location"], headers=HTML)
+        assert "Merge history" in history_page.text and "Undo" in history_page.text
+        merge_id = (await history("company"))[0]["id"]
+        undo = await c.post(f"/duplicates/merges/{merge_id}/undo", data={"_csrf_token": token, "kind": "companies"},
+                            headers=HTML, follow_redirects=False)
+        assert undo.status_code == 303
+        assert (await get_company(other))["city"] == "Espoo" and (await get_company(kept))["postal_code"] == "02150"
+        await _compare_every_scope()
+        again = await c.post(f"/duplicates/merges/{merge_id}/undo", data={"_csrf_token": token}, headers=HTML)
+        assert again.status_code == 409
+        marked = await c.post("/duplicates/not-same", data={"_csrf_token": token, "kind": "companies",
+                                                            "a": str(kept), "b": str(other)},
+                              headers=HTML, follow_redirects=False)
+        assert marked.status_code == 303
+        assert "Pöllösoft" not in (await c.get("/duplicates", headers=HTML)).text.split("Merge history")[0]
+        no_token = await c.post("/duplicates/not-same", data={"kind": "companies", "a": "1", "b": "2"}, headers=HTML)
+        assert no_token.status_code == 403
+        for query in ("a=1&b=1", "a=x&b=2", "a=99999999999&b=1", "a=1", "a=<script>&b=2"):
+            assert (await c.get(f"/duplicates/compare?{query}", headers=HTML)).status_code == 404, query
+        contacts = await c.get("/duplicates?kind=contacts", headers=HTML)
+        assert contacts.status_code == 200

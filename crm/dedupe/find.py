@@ -92,3 +92,39 @@ async def mark_not_same(kind: str, first: int, second: int, *, actor_id: int | N
         await audit.record(action="not_duplicate", entity=kind, entity_id=first, actor_id=actor_id,
                            changes={"not_the_same_as": [None, second]})
     return True
+
+
+async def side_by_side(kind: str, first: int, second: int) -> dict:
+    """Two records as the duplicates page shows them: their fields, the departments holding each
+    (companies) or the companies each works at (contacts), and how many interactions each has."""
+    from crm.dedupe.merge import existing_id, fields_of, version
+    from crm.services.lookups import existing
+    from crm.tables import Company as CompanyTable, Contact as ContactTable
+
+    kind = kind_of(kind)
+    records = []
+    for record_id in (first, second):
+        existing_id(kind, record_id)
+        if kind == "company":
+            row = await existing(CompanyTable.select(*CompanyTable.all_columns(),
+                                                     CompanyTable.responsible_advisor.email.as_alias("advisor_email"))
+                                 .where(CompanyTable.id == record_id), "Company", record_id)
+            async with db.engine().transaction():
+                held = [item["code"] for item in await db.fetch_all(
+                    "SELECT DISTINCT department.code AS code FROM company_source "
+                    "JOIN department ON department.id = company_source.department "
+                    "WHERE company_source.company = ? ORDER BY department.code", [record_id])]
+                interactions = await db.fetch_value("SELECT COUNT(*) FROM interaction WHERE company = ?", [record_id])
+            row["responsible_advisor"] = row.pop("advisor_email") or ""
+        else:
+            row = await existing(ContactTable.select().where(ContactTable.id == record_id), "Contact", record_id)
+            async with db.engine().transaction():
+                held = [item["name"] for item in await db.fetch_all(
+                    "SELECT DISTINCT company.name AS name FROM company_contact JOIN company "
+                    "ON company.id = company_contact.company WHERE company_contact.contact = ? ORDER BY company.name",
+                    [record_id])]
+                interactions = await db.fetch_value(
+                    "SELECT COUNT(*) FROM interaction_contact WHERE contact = ?", [record_id])
+        records.append({"id": record_id, "row": row, "held": held, "interactions": int(interactions or 0),
+                        "version": version(row)})
+    return {"kind": kind, "records": records, "fields": fields_of(kind)}

@@ -80,6 +80,9 @@ ENTITIES: dict[str, str] = {
     "companies": N_("Companies"),
     "contacts": N_("Contacts"),
     "interactions": N_("Interactions"),
+    "holdings": N_("Holdings"),
+    "roles": N_("Roles"),
+    "programmes": N_("Programmes"),
 }
 
 ACTIONS: dict[str, str] = {
@@ -102,6 +105,7 @@ ACTIONS: dict[str, str] = {
     "save_profile": N_("Mapping profile saved"),
     "merge": N_("Merged"),
     "unmerge": N_("Merge undone"),
+    "not_duplicate": N_("Marked not the same"),
 }
 
 
