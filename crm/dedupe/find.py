@@ -10,6 +10,7 @@ from collections import defaultdict
 from crm import db
 from crm.dedupe.blocking import Company, Contact
 from crm.dedupe.candidates import Candidate, company_candidates, contact_candidates
+from crm.domain.problems import rule_message
 from crm.errors import Invalid, NotFound
 from crm.tables import NotDuplicate
 
@@ -21,7 +22,7 @@ def kind_of(kind: str) -> str:
     try:
         return KINDS[kind]
     except KeyError:
-        raise Invalid({"kind": "kind must be companies or contacts"}) from None
+        raise Invalid({"kind": rule_message("kind must be companies or contacts")}) from None
 
 
 async def find(kind: str = "companies", *, record_id: int | None = None) -> list[Candidate]:
@@ -81,7 +82,7 @@ async def mark_not_same(kind: str, first: int, second: int, *, actor_id: int | N
 
     first, second = sorted((existing_id(kind, int(first)), existing_id(kind, int(second))))
     if first == second:
-        raise Invalid({"ids": "a record is always the same as itself"})
+        raise Invalid({"ids": rule_message("a record is always the same as itself")})
     async with db.write_transaction():
         exists = await NotDuplicate.exists().where((NotDuplicate.kind == kind) & (NotDuplicate.first == first)
                                                    & (NotDuplicate.second == second))

@@ -21,6 +21,7 @@ from typing import Any, Mapping
 from crm import db, search
 from crm.domain.legal_forms import forms_conflict, legal_form
 from crm.domain.names import company_search_text, fold, name_key, person_key
+from crm.domain.problems import rule_message
 from crm.errors import Conflict, Invalid, NotFound
 from crm.services import audit, holdings, tallies
 from crm.tables import Company, Contact, Merge
@@ -73,7 +74,7 @@ def chosen_values(kind: str, kept: Mapping[str, Any], other: Mapping[str, Any],
     choices = dict(choices or {})
     unknown = set(choices) - set(fields_of(kind))
     if unknown or any(value not in ("kept", "merged") for value in choices.values()):
-        raise Invalid({"choices": "each choice is a field and 'kept' or 'merged'"})
+        raise Invalid({"choices": rule_message("each choice is a field and 'kept' or 'merged'")})
     values = {}
     for field in fields_of(kind):
         take_other = choices.get(field) == "merged" or (field not in choices and kept.get(field) in (None, "")
@@ -112,7 +113,7 @@ def existing_id(kind: str, record_id: int) -> int:
 async def _pair(kind: str, kept_id: int, other_id: int) -> tuple[dict, dict]:
     existing_id(kind, kept_id), existing_id(kind, other_id)
     if kept_id == other_id:
-        raise Invalid({"ids": "a record cannot be merged with itself"})
+        raise Invalid({"ids": rule_message("a record cannot be merged with itself")})
     table = TABLES[kind]
     rows = {row["id"]: row for row in await db.fetch_in(
         f"SELECT * FROM {table._meta.tablename} WHERE id IN (?) ORDER BY id" + db.for_update(), [kept_id, other_id])}
@@ -124,21 +125,23 @@ async def _pair(kind: str, kept_id: int, other_id: int) -> tuple[dict, dict]:
 
 def _refuse_two_entities(kept: dict, other: dict) -> None:
     if kept["business_id"] and other["business_id"] and kept["business_id"] != other["business_id"]:
-        raise Conflict(f"Company #{kept['id']} ({kept['business_id']}) and #{other['id']} ({other['business_id']}) "
-                       "have two different Business IDs: they are two companies and cannot be merged")
+        raise Conflict(rule_message(
+            "Company #%(first)s (%(first_id)s) and #%(second)s (%(second_id)s) have two different Business IDs: "
+            "they are two companies and cannot be merged", first=kept["id"], first_id=kept["business_id"],
+            second=other["id"], second_id=other["business_id"]))
     form_a = legal_form(kept["company_form"], kept["name"])
     form_b = legal_form(other["company_form"], other["name"])
     if forms_conflict(form_a, form_b):
-        raise Conflict(f"{kept['name']} and {other['name']} have two different legal forms: "
-                       "they are two companies and cannot be merged")
+        raise Conflict(rule_message("%(first)s and %(second)s have two different legal forms: they are two "
+                                    "companies and cannot be merged", first=kept["name"], second=other["name"]))
 
 
 def _refuse_changed(kept: dict, other: dict, expected: Mapping[int, str] | None) -> None:
     for row in (kept, other):
         wanted = (expected or {}).get(row["id"])
         if wanted is not None and wanted != version(row):
-            raise Conflict(f"#{row['id']} {_label(row)} was changed by someone else after you opened it; "
-                           "look at the two records again before merging")
+            raise Conflict(rule_message("#%(id)s %(name)s was changed by someone else after you opened it; look at "
+                                        "the two records again before merging", id=row["id"], name=_label(row)))
 
 
 def _label(row: Mapping[str, Any]) -> str:
@@ -160,7 +163,7 @@ async def merge(kind: str, kept_id: int, other_id: int, *, choices: Mapping[str,
             moved = await _move_company(kept_id, other_id)
         else:
             if kept["erased_at"] or other["erased_at"]:
-                raise Conflict("An erased contact cannot be merged")
+                raise Conflict(rule_message("An erased contact cannot be merged"))
             moved = await _move_contact(kept_id, other_id)
         table = TABLES[kind]
         await table.delete().where(table.id == other_id)  # its unique Business ID or e-mail is free now
@@ -288,14 +291,15 @@ async def unmerge(merge_id: int, *, actor_id: int | None = None) -> dict:
         if merge_row is None:
             raise NotFound(f"Merge #{merge_id} does not exist")
         if merge_row["undone_at"] is not None:
-            raise Conflict(f"Merge #{merge_id} was undone already")
+            raise Conflict(rule_message("Merge #%(id)s was undone already", id=merge_id))
         kind, kept_id, other_id = merge_row["kind"], merge_row["kept"], merge_row["merged"]
         table = TABLES[kind]
         kept = (await db.fetch_in(f"SELECT * FROM {table._meta.tablename} WHERE id IN (?)" + db.for_update(),
                                   [kept_id]) or [None])[0]
         if kept is None:
-            raise Conflict(f"{kind.capitalize()} #{kept_id} that merge #{merge_id} kept no longer exists "
-                           "(merged into another record or deleted since): undo that first")
+            raise Conflict(rule_message("Record #%(id)s that merge #%(merge)s kept no longer exists (merged into "
+                                        "another record or deleted since): undo that first", id=kept_id,
+                                        merge=merge_id))
         merged_values = _from_json(table, merge_row["merged_values"])
         # The kept record's fields go back where nobody has changed them since the merge.
         before = _from_json(table, merge_row["kept_before"])
@@ -353,8 +357,9 @@ async def _restore_record(kind: str, values: dict, left_alone: list[str]) -> int
     if values.get(unique):
         holder = await db.fetch_value(f"SELECT id FROM {table._meta.tablename} WHERE {unique} = ?", [values[unique]])
         if holder is not None:
-            raise Conflict(f"{kind.capitalize()} #{holder} now has {values[unique]}, which the merged record "
-                           f"#{values['id']} had: change that record first, then undo the merge")
+            raise Conflict(rule_message("Record #%(holder)s now has %(value)s, which the merged record #%(id)s had: "
+                                        "change that record first, then undo the merge", holder=holder,
+                                        value=values[unique], id=values["id"]))
     names = {column._meta.name for column in table._meta.columns}
     row = {key: value for key, value in values.items() if key in names}
     if kind == "company":

@@ -51,7 +51,7 @@ class DuplicateController(Controller):
             raise NotFound("Choose two different records to compare")
         return await self._compare(_kind(params.get("kind")), first, second)
 
-    async def _compare(self, kind: str, first: int, second: int, *, error: str = "", status_code: int = 200,
+    async def _compare(self, kind: str, first: int, second: int, *, error: Any = "", status_code: int = 200,
                        keep: str = "a", picked: dict[str, str] | None = None) -> Template:
         pair = await finder.side_by_side(kind, first, second)
         candidates = [c for c in await finder.find(kind, record_id=first) if set(c.ids) == {first, second}]
@@ -82,7 +82,7 @@ class DuplicateController(Controller):
             result = await merging.merge(finder.kind_of(kind), kept, other, choices=choices, expected=expected,
                                          actor_id=request.user.id)
         except (Conflict, Invalid) as error:
-            message = str(error) if isinstance(error, Conflict) else "; ".join(map(str, error.field_errors.values()))
+            message = error.args[0] if isinstance(error, Conflict) else next(iter(error.field_errors.values()))
             return await self._compare(kind, first, second, error=message, status_code=409, keep=keep, picked=picked)
         return see_other(request, f"/duplicates?kind={kind}&done=merged&merge={result['merge_id']}")
 
