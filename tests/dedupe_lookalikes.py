@@ -47,6 +47,8 @@ COMPANIES: list[tuple[str, dict]] = [
     ("kello", dict(name="Espoon Kello Oy", postal_code="02100")),
     ("aurinko", dict(name="Aurinko Oy", postal_code="02320")),
     ("aurinkoranta", dict(name="Aurinkoranta Rakennus Oy", postal_code="02320")),
+    ("aurinko-rakennus", dict(name="Aurinko Rakennus Oy", postal_code="02320")),  # one word more: another firm
+    ("kahvila-aurinko", dict(name="Kahvila Aurinko", postal_code="02320")),
     ("kmarket-tapiola", dict(name="K-Market Tapiola", postal_code="02100")),
     ("kmarket-leppavaara", dict(name="K-Market Leppävaara", postal_code="02600")),
     ("gmail-a", dict(name="Mattila Tmi", emails=("mattila@gmail.com",), postal_code="02940")),

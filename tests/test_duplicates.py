@@ -302,5 +302,17 @@ async def test_the_duplicates_page_for_managers_merge_undo_and_not_the_same(tmp_
         assert no_token.status_code == 403
         for query in ("a=1&b=1", "a=x&b=2", "a=99999999999&b=1", "a=1", "a=<script>&b=2"):
             assert (await c.get(f"/duplicates/compare?{query}", headers=HTML)).status_code == 404, query
+        second = await create_contact({"first_name": "Pia", "last_name": "Pöllö", "email": "pia+tyo@pollosoft.fi"})
         contacts = await c.get("/duplicates?kind=contacts", headers=HTML)
-        assert contacts.status_code == 200
+        assert contacts.status_code == 200 and "same e-mail address" in contacts.text
+        compare = await c.get(f"/duplicates/compare?kind=contacts&a={ids['person']}&b={second}", headers=HTML)
+        assert compare.status_code == 200 and "pia+tyo@pollosoft.fi" in compare.text and "Pöllösoft" in compare.text
+        done = await c.post("/duplicates/merge", data={
+            "_csrf_token": token, "kind": "contacts", "a": str(ids["person"]), "b": str(second), "keep": "b",
+            "version_a": version(await Contact.select().where(Contact.id == ids["person"]).first()),
+            "version_b": version(await Contact.select().where(Contact.id == second).first()),
+            "pick_email": "a"}, headers=HTML, follow_redirects=False)
+        assert done.status_code == 303, done.text[:300]
+        kept_contact = await Contact.select().where(Contact.id == second).first()
+        assert kept_contact["email"] == "pia@pollosoft.fi"
+        assert await CompanyContact.count().where(CompanyContact.contact == second) == 1
