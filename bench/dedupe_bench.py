@@ -13,6 +13,7 @@ scorer on the tests' hand-built look-alikes (tests/dedupe_lookalikes.py) instead
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import sys
@@ -137,11 +138,14 @@ def main() -> None:
     generated = time.perf_counter()
     print(f"generated {len(companies):,} companies ({len(planted):,} planted duplicates) "
           f"in {generated - started:.1f} s", flush=True)
+    cpu = time.process_time()
     candidates = company_candidates(companies)
     finished = time.perf_counter()
+    cpu = time.process_time() - cpu
     found = {tuple(candidate.ids) for candidate in candidates}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"candidates: {finished - generated:.1f} s, {len(candidates):,} pairs, "
+    print(f"candidates: {finished - generated:.1f} s ({cpu:.1f} s of CPU; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores), {len(candidates):,} pairs, "
           f"{len(found & planted):,} of {len(planted):,} planted found "
           f"({len(found & planted) / max(1, len(planted)):.1%}), peak RSS {peak:,.0f} MB (all in memory)")
 

@@ -11,7 +11,6 @@ import pytest
 from test_import_support import crm, one_json_object, write
 from test_study import _compare_every_scope
 
-from crm import db
 from crm.dedupe.find import find, mark_not_same
 from crm.dedupe.merge import history, merge, unmerge, version
 from crm.errors import Conflict, Invalid, NotFound
@@ -21,6 +20,7 @@ from crm.services.companies import create_company, get_company, update_company
 from crm.services.contacts import create_contact
 from crm.services.interactions import create_interaction
 from crm.services.programmes import upsert_programme
+from crm.services.reads import search_companies
 from crm.tables import (
     AuditEvent,
     Company,
@@ -29,11 +29,10 @@ from crm.tables import (
     CompanySource,
     Contact,
     Department,
-    InteractionContact,
     Interaction,
+    InteractionContact,
     ProgrammeReach,
 )
-from crm.services.reads import search_companies
 from tests.webutil import make_user
 
 pytestmark = pytest.mark.usefixtures("db")
