@@ -31,6 +31,7 @@ from crm.tables import (
     Department,
     Interaction,
     InteractionContact,
+    Merge,
     ProgrammeReach,
 )
 from tests.webutil import make_user
@@ -244,6 +245,20 @@ async def test_contacts_found_merged_and_unmerged(tmp_path):
             if row["id"] == ids["person"]:
                 row.pop("updated_at"), row.pop("updated_by")
     assert after == before
+
+    # merged again, then the person is erased: no copy of them is left in the merge or its history
+    again = await merge("contact", ids["person"], second)
+    from crm.services.contacts import erase_contact
+
+    await erase_contact(ids["person"], upload_dir=tmp_path)
+    kept_rows = [await Merge.select().where(Merge.id.is_in([result["merge_id"], again["merge_id"]]))]
+    events = await AuditEvent.select().where(AuditEvent.entity == "contact")
+    text = json.dumps([kept_rows, events], default=str).lower()
+    for value in ("pia", "pollo", "pöllö", "pollosoft.fi", "1234567"):
+        assert value not in text, value
+    with pytest.raises(Conflict, match="erased"):
+        await unmerge(again["merge_id"])
+    assert _pairs(await find("contacts")) == set()
 
 
 HTML = {"Accept": "text/html"}

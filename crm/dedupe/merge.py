@@ -300,6 +300,8 @@ async def unmerge(merge_id: int, *, actor_id: int | None = None) -> dict:
             raise Conflict(rule_message("Record #%(id)s that merge #%(merge)s kept no longer exists (merged into "
                                         "another record or deleted since): undo that first", id=kept_id,
                                         merge=merge_id))
+        if kind == "contact" and (kept["erased_at"] or merge_row["merged_values"].get("erased_at")):
+            raise Conflict(rule_message("The person was erased: their merge cannot be undone"))
         merged_values = _from_json(table, merge_row["merged_values"])
         # The kept record's fields go back where nobody has changed them since the merge.
         before = _from_json(table, merge_row["kept_before"])
