@@ -102,6 +102,11 @@ async def test_find_proposes_look_alikes_never_two_legal_entities_and_remembers_
     assert first.score == max(candidate.score for candidate in found)  # same website: most likely first
     assert "same website domain" in first.reasons
     assert _pairs(await find("companies", record_id=ids["Supercell Oy"])) == {supercell}
+    for company_id in (value for key, value in ids.items() if key not in ("person", "advisor", "tyo")):
+        # a company's own candidates, read from the companies near it, are its pairs in the whole record
+        assert _pairs(await find("companies", record_id=company_id)) == {p for p in pairs if company_id in p}
+    with pytest.raises(NotFound):
+        await find("companies", record_id=10**12)
 
     result = crm("duplicates", "find", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -26,10 +26,13 @@ def kind_of(kind: str) -> str:
 
 
 async def find(kind: str = "companies", *, record_id: int | None = None) -> list[Candidate]:
-    """Candidate pairs, most likely first; `record_id`: only the pairs holding that record."""
+    """Candidate pairs, most likely first; `record_id`: only the pairs holding that record (for a
+    company, only the companies that could share a blocking key with it are read)."""
     kind = kind_of(kind)
     async with db.engine().transaction():
-        if kind == "company":
+        if kind == "company" and record_id is not None:
+            records = await _companies_near(record_id)
+        elif kind == "company":
             records = await _companies()
         else:
             records = await _contacts()
@@ -43,13 +46,20 @@ async def find(kind: str = "companies", *, record_id: int | None = None) -> list
             and (record_id is None or record_id in candidate.ids)]
 
 
-async def _companies() -> list[Company]:
+COMPANY_COLUMNS = "id, name, business_id, company_form, postal_code, street, city, website"
+
+
+async def _companies(where: str = "", params: list | None = None) -> list[Company]:
+    rows = await db.fetch_all(f"SELECT {COMPANY_COLUMNS} FROM company" + (f" WHERE {where}" if where else ""),
+                              params or [])
     phones: dict[int, set[str]] = defaultdict(set)
     emails: dict[int, set[str]] = defaultdict(set)
-    for row in await db.fetch_all(
-            "SELECT company_contact.company AS company, contact.phone AS phone, contact.email AS email "
-            "FROM company_contact JOIN contact ON contact.id = company_contact.contact "
-            "WHERE contact.erased_at IS NULL"):
+    contact_sql = ("SELECT company_contact.company AS company, contact.phone AS phone, contact.email AS email "
+                   "FROM company_contact JOIN contact ON contact.id = company_contact.contact "
+                   "WHERE contact.erased_at IS NULL")
+    contacts = (await db.fetch_in(contact_sql + " AND company_contact.company IN (?)", [row["id"] for row in rows])
+                if where else await db.fetch_all(contact_sql))
+    for row in contacts:
         if row["phone"]:
             phones[row["company"]].add(row["phone"])
         if row["email"]:
@@ -58,8 +68,38 @@ async def _companies() -> list[Company]:
                     company_form=row["company_form"] or "", postal_code=row["postal_code"] or "",
                     street=row["street"] or "", city=row["city"] or "", website=row["website"] or "",
                     phones=tuple(sorted(phones.get(row["id"], ()))), emails=tuple(sorted(emails.get(row["id"], ()))))
-            for row in await db.fetch_all(
-                "SELECT id, name, business_id, company_form, postal_code, street, city, website FROM company")]
+            for row in rows]
+
+
+async def _companies_near(record_id: int) -> list[Company]:
+    """The company and those that could share a blocking key with it: the same name, a word's start
+    in its names, its postal area, its website, a phone or e-mail domain of its contacts."""
+    from crm.dedupe.blocking import prepare_company
+    from crm.dedupe.merge import existing_id
+
+    existing_id("company", record_id)
+    found = await _companies("id = ?", [record_id])
+    if not found:
+        return []
+    target = prepare_company(found[0])
+    conditions, params = ["id = ?"], [record_id]
+    words = sorted({word for word in target.stem.split() if len(word) >= 3}, key=lambda word: (-len(word), word))
+    for word in words[:3]:
+        conditions.append("search_text LIKE ?")
+        params.append(f"%{word[:4]}%")
+    if target.postal_code[:3]:
+        conditions.append("postal_code LIKE ?")
+        params.append(f"{target.postal_code[:3]}%")
+    if target.domain:
+        conditions.append("LOWER(website) LIKE ?")
+        params.append(f"%{target.domain}%")
+    shared = [("contact.phone = ?", phone) for phone in target.phones]
+    shared += [("LOWER(contact.email) LIKE ?", f"%@{domain}") for domain in target.mail_domains]
+    if shared:
+        conditions.append("id IN (SELECT company_contact.company FROM company_contact JOIN contact ON "
+                          "contact.id = company_contact.contact WHERE " + " OR ".join(sql for sql, _ in shared) + ")")
+        params += [value for _, value in shared]
+    return await _companies(" OR ".join(conditions), params)
 
 
 async def _contacts() -> list[Contact]:
