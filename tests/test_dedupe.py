@@ -15,7 +15,7 @@ from dedupe_lookalikes import (
     truth,
 )
 
-from crm.dedupe.blocking import Company, Contact, mailbox, name_stem, postal_near, web_domain
+from crm.dedupe.blocking import Company, Contact, mailbox, name_stem, plain, postal_near, web_domain
 from crm.dedupe.candidates import company_candidates, contact_candidates
 
 
@@ -94,6 +94,19 @@ def test_names_postal_codes_and_mailboxes():
     assert not postal_near("02150", "00180") and not postal_near("02150", "") and not postal_near("0215", "02150")
     assert mailbox("Matti.M+crm@Firma.fi") == ("matti.m@firma.fi", "matti.m")
     assert mailbox("not an address") == ("", "")
+
+
+def test_the_quick_name_key_is_the_domain_one():
+    from crm.dedupe.blocking import _name_key
+    from crm.domain.legal_forms import legal_form
+    from crm.domain.names import name_key
+
+    names = [fields["name"] for _, fields in COMPANIES] + [
+        "O.Y. Ääkkönen Å.B.", "Café Élysée Oy", "Straße GmbH", "ÖLJY-ÄIJÄT OY", "Ab Öb", "İstanbul Kebab",
+        "Oy", "", "  ", "Tmi Jääskeläinen", "Åbo Akademi rf", "Ödön & Åke Kb", "x" * 400 + "ä"]
+    for name in names:
+        assert _name_key(name) == (name_key(name) or ""), name
+        assert legal_form("", plain(name)) == legal_form("", name), name
 
 
 def test_hostile_and_empty_records_give_no_pairs_and_no_errors():

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from crm.domain.legal_forms import legal_form
-from crm.domain.names import fold, name_key
+from crm.domain.names import LEGAL_FORMS, NAME_KEY_LENGTH, fold, name_key
 
 # Words that name a legal form (names.LEGAL_FORMS has the short ones) and words joining names.
 FORM_WORDS = frozenset(
@@ -84,9 +84,33 @@ class Contact:
     extra: dict = field(default_factory=dict)
 
 
+# Letters Finnish and Swedish names carry, without their marks: what names.fold makes of them, at a
+# fraction of the cost (a name holding any other letter takes fold's way).
+_NORDIC = str.maketrans("äöåüéèáàëïÄÖÅÜÉÈÁÀËÏ", "aoaueeaaeiAOAUEEAAEI")
+_DOTTED = re.compile(r"(?<!\w)[^\W\d_](?:\.[^\W\d_])+(?!\w)")  # o.y. -> oy, as names.name_key
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def plain(text: str) -> str:
+    """The text with its Nordic letters' marks dropped (ASCII when it held no other non-ASCII letter)."""
+    return text if text.isascii() else text.translate(_NORDIC)
+
+
+def _name_key(name: str) -> str:
+    """names.name_key(name), quicker for a name that is ASCII once its Nordic marks are dropped."""
+    text = plain(name)
+    if not text.isascii():
+        return name_key(name) or ""
+    if "." in text:
+        text = _DOTTED.sub(lambda match: match[0].replace(".", ""), text)
+    words = _NOT_ALNUM.sub(" ", text.lower()).split()
+    kept = [word for word in words if word not in LEGAL_FORMS] or words
+    return " ".join(kept)[:NAME_KEY_LENGTH]
+
+
 def name_stem(name: str) -> str:
     """'Virtanen & Poika Oy', 'VIRTANEN JA POIKA' and 'Oy Virtanen ja Poika Ab' give 'virtanen poika'."""
-    key = name_key(name) or ""
+    key = _name_key(name)
     words = [word for word in key.split() if word not in FORM_WORDS and word not in JOINING_WORDS]
     return " ".join(words) or key
 
@@ -136,7 +160,7 @@ def prepare_company(company: Company) -> Company:
     company.postal_code = (company.postal_code or "").strip()
     company.stem = name_stem(company.name)
     company.tokens = " ".join(sorted(company.stem.split()))
-    company.form = legal_form(company.company_form, company.name)
+    company.form = legal_form(company.company_form, plain(company.name))
     company.domain = web_domain(company.website)
     company.mail_domains = tuple(sorted({domain for email in company.emails if (domain := mail_domain(email))}))
     company.street_key = fold(company.street) if company.street else ""
