@@ -326,6 +326,8 @@ async def test_the_duplicates_page_for_managers_merge_undo_and_not_the_same(tmp_
         assert contacts.status_code == 200 and "same e-mail address" in contacts.text
         compare = await c.get(f"/duplicates/compare?kind=contacts&a={ids['person']}&b={second}", headers=HTML)
         assert compare.status_code == 200 and "pia+tyo@pollosoft.fi" in compare.text and "Pöllösoft" in compare.text
+        assert {event["entity_id"] for event in await AuditEvent.select().where(
+            (AuditEvent.action == "view") & (AuditEvent.entity == "contact"))} == {ids["person"], second}
         done = await c.post("/duplicates/merge", data={
             "_csrf_token": token, "kind": "contacts", "a": str(ids["person"]), "b": str(second), "keep": "b",
             "version_a": version(await Contact.select().where(Contact.id == ids["person"]).first()),

@@ -102,15 +102,41 @@ async def _companies_near(record_id: int) -> list[Company]:
     return await _companies(" OR ".join(conditions), params)
 
 
-async def _contacts() -> list[Contact]:
+async def _contacts(where: str = "", params: list | None = None) -> list[Contact]:
+    rows = await db.fetch_all("SELECT id, first_name, last_name, email, phone FROM contact WHERE erased_at IS NULL"
+                              + (f" AND ({where})" if where else ""), params or [])
     companies: dict[int, list[int]] = defaultdict(list)
-    for row in await db.fetch_all("SELECT contact, company FROM company_contact"):
+    links = (await db.fetch_in("SELECT contact, company FROM company_contact WHERE contact IN (?)",
+                               [row["id"] for row in rows]) if where
+             else await db.fetch_all("SELECT contact, company FROM company_contact"))
+    for row in links:
         companies[row["contact"]].append(row["company"])
     return [Contact(id=row["id"], first_name=row["first_name"] or "", last_name=row["last_name"] or "",
                     email=row["email"] or "", phone=row["phone"] or "",
                     companies=tuple(sorted(set(companies.get(row["id"], ())))))
-            for row in await db.fetch_all(
-                "SELECT id, first_name, last_name, email, phone FROM contact WHERE erased_at IS NULL")]
+            for row in rows]
+
+
+async def pair(kind: str, first: int, second: int) -> Candidate | None:
+    """Two given records scored as a pair (the page's comparison); None when they cannot be one."""
+    from crm.dedupe import scoring
+    from crm.dedupe.blocking import prepare_company, prepare_contact
+
+    kind = kind_of(kind)
+    async with db.engine().transaction():
+        loader = _companies if kind == "company" else _contacts
+        records = {record.id: record for record in await loader("id IN (?, ?)", [first, second])}
+    if len(records) != 2:
+        return None
+    a, b = sorted(records.values(), key=lambda record: record.id)
+    if kind == "company":
+        scored = scoring.score_companies(prepare_company(a), prepare_company(b))
+        if scored is None:
+            return None
+        return Candidate((a.id, b.id), (a.name, b.name), (a.business_id, b.business_id), *scored)
+    score, reasons = scoring.score_contacts(prepare_contact(a), prepare_contact(b))
+    names = tuple(" ".join(part for part in (c.first_name, c.last_name) if part) or c.email for c in (a, b))
+    return Candidate((a.id, b.id), names, (None, None), score, reasons)
 
 
 async def mark_not_same(kind: str, first: int, second: int, *, actor_id: int | None = None) -> bool:

@@ -12,6 +12,7 @@ from litestar.response import Response, Template
 from crm.dedupe import find as finder
 from crm.dedupe import merge as merging
 from crm.errors import Conflict, Invalid, NotFound
+from crm.services import audit
 from crm.web.auth import requires_role
 from crm.web.render import form_data, int_or_none, page, see_other
 
@@ -49,12 +50,17 @@ class DuplicateController(Controller):
         first, second = int_or_none(params.get("a")), int_or_none(params.get("b"))
         if first is None or second is None or first == second:
             raise NotFound("Choose two different records to compare")
-        return await self._compare(_kind(params.get("kind")), first, second)
+        return await self._compare(_kind(params.get("kind")), first, second, actor_id=request.user.id)
 
-    async def _compare(self, kind: str, first: int, second: int, *, error: Any = "", status_code: int = 200,
+    async def _compare(self, kind: str, first: int, second: int, *, actor_id: int, error: Any = "",
+                       status_code: int = 200,
                        keep: str = "a", picked: dict[str, str] | None = None) -> Template:
         pair = await finder.side_by_side(kind, first, second)
-        candidates = [c for c in await finder.find(kind, record_id=first) if set(c.ids) == {first, second}]
+        if kind == "contacts":  # the use log: two people's data shown
+            for record_id in (first, second):
+                await audit.record_now(action="view", entity="contact", entity_id=record_id,
+                                       actor_id=actor_id)
+        candidate = await finder.pair(kind, first, second)
         a, b = pair["records"]
         fields = []
         for field in pair["fields"]:
@@ -63,7 +69,7 @@ class DuplicateController(Controller):
             fields.append({"name": field, "a": value_a, "b": value_b, "same": value_a == value_b,
                            "pick": (picked or {}).get(field, default)})
         return page("duplicates/compare.html", status_code=status_code, kind=kind, a=a, b=b, fields=fields,
-                    candidate=candidates[0] if candidates else None, error=error, keep=keep)
+                    candidate=candidate, error=error, keep=keep)
 
     @post("/merge")
     async def merge_records(self, request: Request) -> Template | Response:
@@ -83,7 +89,8 @@ class DuplicateController(Controller):
                                          actor_id=request.user.id)
         except (Conflict, Invalid) as error:
             message = error.args[0] if isinstance(error, Conflict) else next(iter(error.field_errors.values()))
-            return await self._compare(kind, first, second, error=message, status_code=409, keep=keep, picked=picked)
+            return await self._compare(kind, first, second, actor_id=request.user.id, error=message,
+                                       status_code=409, keep=keep, picked=picked)
         return see_other(request, f"/duplicates?kind={kind}&done=merged&merge={result['merge_id']}")
 
     @post("/not-same")
