@@ -230,6 +230,11 @@ async def test_contacts_found_merged_and_unmerged(tmp_path):
     await InteractionContact.insert(InteractionContact(interaction=interaction, contact=second))
     pairs = _pairs(await find("contacts"))
     assert pairs == {tuple(sorted((ids["person"], second)))}
+    printed = one_json_object(crm("duplicates", "find", "--kind", "contacts", "--json").stdout)
+    assert [tuple(c["ids"]) for c in printed["candidates"]] == list(pairs)
+    assert printed["candidates"][0]["names"] == ["Pia Pöllö", "Pia Pollo"]
+    assert printed["candidates"][0]["business_ids"] == [None, None]
+    assert "same e-mail address" in printed["candidates"][0]["reasons"]
     assert third not in {i for pair in pairs for i in pair}
 
     before = {"contacts": await Contact.select().order_by(Contact.id),
