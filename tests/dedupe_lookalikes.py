@@ -30,6 +30,9 @@ COMPANIES: list[tuple[str, dict]] = [
     # a typo in the name, same postal code
     ("kivikko", dict(name="Kivikko Consulting Oy", postal_code="02180")),
     ("kivikko", dict(name="Kivikko Consultig Oy", postal_code="02180")),
+    # a compound word written apart
+    ("konehuolto", dict(name="Espoon Konehuolto Oy", postal_code="02920")),
+    ("konehuolto", dict(name="Espoon Kone Huolto", postal_code="02920")),
     # the same website written three ways
     ("widgets", dict(name="Nordic Widgets Oy", website="https://www.nordicwidgets.fi/yhteystiedot")),
     ("widgets", dict(name="Nordic Widgets Finland", website="nordicwidgets.fi")),

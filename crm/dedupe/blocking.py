@@ -172,9 +172,7 @@ def company_keys(company: Company, frequency: Mapping[str, int] | None = None) -
     the postal-area keys, so 'Oy Kivikko Consulting' meets by 'kivi', not by 'cons'."""
     keys = []
     if company.stem:
-        keys.append("n" + company.stem)
-        if company.tokens != company.stem:
-            keys.append("t" + company.tokens)
+        keys.append("t" + company.tokens)  # the same words in any order (an equal name among them)
         postal = company.postal_code
         if len(postal) >= 3:
             words = {word for word in company.stem.split() if len(word) >= 3}

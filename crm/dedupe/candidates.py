@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 
 from crm.dedupe import scoring
 from crm.dedupe.blocking import (
@@ -47,7 +47,7 @@ class Candidate:
                 "score": self.score, "reasons": [translate(reason) for reason in self.reasons]}
 
 
-def _pairs(records: Sequence, keys_of: Callable, text_of: Callable, scorer) -> set[int]:
+def _pairs(records: Sequence, keys_of: Callable, text_of: Callable, scorer, compact: bool = False) -> set[int]:
     """Index pairs (encoded i * n + j, i < j) that share a key and, in fuzzy groups, have alike names."""
     n = len(records)
     hashes: list[int] = []
@@ -86,10 +86,16 @@ def _pairs(records: Sequence, keys_of: Callable, text_of: Callable, scorer) -> s
             continue
         texts = [text_of(records[index]) for index in members]
         if len(members) == 2:
-            if scorer(texts[0], texts[1], score_cutoff=FUZZY_CUTOFF):
+            if (scorer(texts[0], texts[1], score_cutoff=FUZZY_CUTOFF)
+                    or compact and fuzz.ratio(texts[0].replace(" ", ""), texts[1].replace(" ", ""),
+                                              score_cutoff=FUZZY_CUTOFF)):
                 found.add(members[0] * n + members[1])
             continue
         matrix = process.cdist(texts, texts, scorer=scorer, score_cutoff=FUZZY_CUTOFF, dtype=np.uint8)
+        if compact:  # words run together by a typo
+            joined = [text.replace(" ", "") for text in texts]
+            matrix = np.maximum(matrix, process.cdist(joined, joined, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF,
+                                                      dtype=np.uint8))
         rows, columns = np.nonzero(np.triu(matrix, 1))
         found.update(members[row] * n + members[column] for row, column in zip(rows.tolist(), columns.tolist()))
     return found
@@ -103,9 +109,10 @@ def company_candidates(companies: Iterable[Company], *, threshold: float = scori
     frequency = Counter(word for record in records for word in set(record.stem.split()))
     n = len(records)
     result = []
-    for code in _pairs(records, lambda record: company_keys(record, frequency), lambda record: record.stem, scorer):
+    for code in _pairs(records, lambda record: company_keys(record, frequency), lambda record: record.stem, scorer,
+                       compact=True):
         first, second = records[code // n], records[code % n]
-        similarity = scorer(first.stem, second.stem) / 100
+        similarity = scoring.likeness(first.stem, second.stem, scorer)
         scored = scoring.score_companies(first, second, similarity, explain=False)
         if scored and scored[0] >= threshold:
             a, b = (first, second) if first.id < second.id else (second, first)

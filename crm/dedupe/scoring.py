@@ -19,6 +19,12 @@ from crm.domain.problems import Message, rule_message
 # token_sort_ratio keeps word order out of it without calling 'Aurinko' and 'Aurinko Rakennus' equal,
 # as token_set_ratio and WRatio do.
 SCORER = fuzz.token_sort_ratio
+
+
+def likeness(first: str, second: str, scorer=SCORER) -> float:
+    """How alike two company names are, 0..1: the token scorer, or the plain ratio of the names
+    without spaces when a typo ran two words together ('Lyju Auto', 'LyjuoAuto')."""
+    return max(scorer(first, second), fuzz.ratio(first.replace(" ", ""), second.replace(" ", ""))) / 100
 NAME_WEIGHT = 0.7
 THRESHOLD = 0.7  # companies: one name, or names ~90 % alike in one postal code, or less with a website
 CONTACT_THRESHOLD = 0.6
@@ -51,7 +57,7 @@ def score_companies(first: Company, second: Company, similarity: float | None = 
     if not allowed(first, second):
         return None
     if similarity is None:
-        similarity = SCORER(first.stem, second.stem) / 100
+        similarity = likeness(first.stem, second.stem)
     reasons = [name_reason(first.stem, second.stem, similarity)] if explain else []
     support = 0.0
     penalty = 0.0
