@@ -1,8 +1,8 @@
 """What a record is compared by, and the blocking keys that decide which records are compared at all.
 
 Two records are scored only when they share a key, so the pairs stay near linear in the records:
-- the name folded (case, diacritics, punctuation) and without its legal form or 'ja'/'och'/'and'/'&';
-- the same words in any order;
+- the name folded (case, diacritics, punctuation) and without its legal form or 'ja'/'och'/'and'/'&',
+  its words in any order;
 - a word's start within a postal area (the code's first three digits: a typo in the last two, or a
   neighbouring code, still meets);
 - the website's domain (scheme, www., port and path dropped), a phone in E.164, an e-mail domain

@@ -31,7 +31,7 @@ WINDOW = 20
 # Names in a group of exact keys (name, words, website, phone, e-mail) are scored whatever they are;
 # in a group of a word's start in a postal area they must be this alike to be scored at all.
 FUZZY_CUTOFF = 80
-EXACT_KINDS = frozenset("ntwfemlc")
+EXACT_KINDS = frozenset("twfemlc")
 
 
 @dataclass(slots=True)
