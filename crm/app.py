@@ -31,6 +31,7 @@ from crm.web.auth import (
 )
 from crm.web.companies import CompanyController
 from crm.web.contacts import ContactController
+from crm.web.duplicates import DuplicateController
 from crm.web.errors import EXCEPTION_HANDLERS
 from crm.web.health import HealthController
 from crm.web.home import HomeController
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 InteractionController,
                 ProfileController,
                 ReportController,
+                DuplicateController,
                 AuditController,
                 AdminController,
                 ImportController,

@@ -298,6 +298,82 @@ def import_revert(batch_id: int, as_json: bool) -> None:
         click.echo(f"left alone: {line}")
 
 
+@main.group()
+def duplicates() -> None:
+    """Find duplicate companies or contacts, merge them, and undo a merge (SPEC §10)."""
+
+
+KIND_OPTION = click.option("--kind", type=click.Choice(["companies", "contacts"]), default="companies",
+                           show_default=True)
+
+
+@duplicates.command("find")
+@KIND_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print SPEC §10's object as one JSON object.")
+def duplicates_find(kind: str, as_json: bool) -> None:
+    """Candidate pairs, most likely first, without the pairs marked "not the same"."""
+    from crm.dedupe.find import find
+
+    candidates = run(find, kind)
+    if as_json:
+        click.echo(json.dumps({"candidates": [candidate.as_dict() for candidate in candidates]}, ensure_ascii=False))
+        return
+    for candidate in candidates:
+        ids = " + ".join(f"#{record_id}" for record_id in candidate.ids)
+        names = " / ".join(candidate.names)
+        click.echo(f"{candidate.score:.2f}  {ids}  {names}  ({'; '.join(candidate.reasons)})")
+    click.echo(f"{len(candidates)} candidate pairs", err=True)
+
+
+@duplicates.command("merge")
+@click.argument("keep_id", type=int)
+@click.argument("other_id", type=int)
+@KIND_OPTION
+@click.option("--take", "takes", multiple=True, metavar="FIELD",
+              help="Take this field's value from OTHER_ID even when KEEP_ID has one (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def duplicates_merge(keep_id: int, other_id: int, kind: str, takes: tuple[str, ...], as_json: bool) -> None:
+    """Merge OTHER_ID into KEEP_ID: per field the kept value unless it is empty."""
+    from crm.dedupe.find import kind_of
+    from crm.dedupe.merge import merge
+
+    result = run(merge, kind_of(kind), keep_id, other_id, choices={field: "merged" for field in takes})
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    moved = ", ".join(f"{count} {what}" for what, count in result["moved"].items())
+    click.echo(f"merge {result['merge_id']}: #{other_id} merged into #{keep_id} ({moved})")
+
+
+@duplicates.command("unmerge")
+@click.argument("merge_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def duplicates_unmerge(merge_id: int, as_json: bool) -> None:
+    """Undo a merge: the merged record back with its own values, and what moved moved back."""
+    from crm.dedupe.merge import unmerge
+
+    result = run(unmerge, merge_id)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    moved = ", ".join(f"{count} {what}" for what, count in result["moved_back"].items())
+    click.echo(f"merge {merge_id} undone: #{result['restored']} restored ({moved})")
+    for line in result["left_alone"]:
+        click.echo(f"left alone: {line}")
+
+
+@duplicates.command("not-same")
+@click.argument("first_id", type=int)
+@click.argument("second_id", type=int)
+@KIND_OPTION
+def duplicates_not_same(first_id: int, second_id: int, kind: str) -> None:
+    """Remember that two records are not the same: never proposed again."""
+    from crm.dedupe.find import mark_not_same
+
+    new = run(mark_not_same, kind, first_id, second_id)
+    click.echo(f"#{first_id} and #{second_id} marked not the same" + ("" if new else " (already)"))
+
+
 @main.command("export")
 @click.argument("kind", type=click.Choice(["companies", "contacts", "interactions"]))
 @click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)

@@ -381,3 +381,35 @@ class ApiToken(Table, tablename="api_token"):
     created_at = Timestamptz()
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+
+
+class Merge(Table):
+    """Two records made one (SPEC §10): the kept and the merged record, who and when, and what unmerge
+    needs: the merged record's own values, the kept record's values before, and every row moved."""
+
+    class Kind(str, Enum):
+        company = "company"
+        contact = "contact"
+
+    kind = Varchar(length=10, choices=Kind)
+    kept = Integer(index=True, help_text="The record that stays (no foreign key: it may be merged again)")
+    merged = Integer(index=True, help_text="The record merged into it, removed until an unmerge")
+    user = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    at = Timestamptz()
+    kept_before = JSON(default={}, help_text="The kept record's fields before the merge")
+    merged_values = JSON(default={}, help_text="The merged record as it was, every column")
+    moved = JSON(default={}, help_text="{what: [rows]} moved to the kept record, for unmerge")
+    kept_updated_at = Timestamptz(null=True, default=None, help_text="The kept record's updated_at the merge wrote")
+    undone_at = Timestamptz(null=True, default=None)
+    undone_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    note = Text(default="", help_text="What unmerge left alone, and why")
+
+
+class NotDuplicate(Table):
+    """A pair a person marked "not the same": never proposed again (lower id first)."""
+
+    kind = Varchar(length=10, choices=Merge.Kind)
+    first = Integer()
+    second = Integer()
+    user = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    at = Timestamptz()

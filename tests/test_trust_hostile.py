@@ -350,11 +350,11 @@ async def test_a_persons_pages_do_not_list_another_departments_confidential_inte
 
 # Every table, and whether it can hold a contact's personal data. A new table must be placed here.
 PERSONAL_DATA_TABLES = {"contact", "audit_event", "import_change", "import_row_error", "import_batch",
-                        "import_upload", "interaction"}
+                        "import_upload", "interaction", "merge"}
 OTHER_TABLES = {"department", "crm_user", "programme", "mapping_profile", "company", "company_programme",
                 "company_contact", "interaction_contact", "interaction_programme", "web_session", "login_attempt",
                 "company_source", "company_tally", "interaction_tally", "programme_reach", "programme_tally",
-                "api_token"}
+                "api_token", "not_duplicate"}
 PERSON = {"first": "Ilmatar", "last": "Kyllikkiläinen", "email": "ilmatar.k@kuplatech.example",
           "phone_written": "040 765 4321", "phone_digits": "407654321", "title": "Toimitusjohtaja"}
 

@@ -94,6 +94,9 @@ ENTITIES: dict[str, str] = {
     "interactions": N_("Interactions"),
     "programme": N_("Programme"),
     "report": N_("Report"),
+    "holdings": N_("Holdings"),
+    "roles": N_("Roles"),
+    "programmes": N_("Programmes"),
 }
 
 COMPANY_STATUSES: dict[str, str] = {
@@ -121,6 +124,7 @@ ACTIONS: dict[str, str] = {
     "save_profile": N_("Mapping profile saved"),
     "merge": N_("Merged"),
     "unmerge": N_("Merge undone"),
+    "not_duplicate": N_("Marked not the same"),
 }
 
 

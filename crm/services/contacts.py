@@ -29,6 +29,7 @@ from crm.tables import (
     ImportRowError,
     ImportUpload,
     InteractionContact,
+    Merge,
 )
 
 ENTITY = "contact"
@@ -164,14 +165,20 @@ async def erase_contact(contact_id: int, *, upload_dir: Path, actor_id: int | No
         old = await existing(Contact.select().where(Contact.id == contact_id), "Contact", contact_id)
         if old["erased_at"] is not None:
             return
-        who = erasure.person([old, *await _earlier_versions(contact_id)])
+        merged = await _merged_into(contact_id)  # records of the same person merged into this one
+        versions = [version for person_id in (contact_id, *merged) for version in await _earlier_versions(person_id)]
+        merges = await _merges_of([contact_id, *merged])
+        versions += [row["merged_values"] or {} for row in merges] + [row["kept_before"] or {} for row in merges]
+        who = erasure.person([old, *versions])
         now = dt.datetime.now(dt.timezone.utc)
         await Contact.update({
             Contact.first_name: "", Contact.last_name: "", Contact.email: None, Contact.phone: "",
             Contact.title: "", Contact.person_key: "", Contact.erased_at: now, Contact.updated_at: now,
             Contact.updated_by: actor_id,
         }).where(Contact.id == contact_id)
-        await _scrub_history(contact_id)
+        for person_id in (contact_id, *merged):
+            await _scrub_history(person_id)
+        await _scrub_merges(merges)
         await _scrub_import_rows(who)
         await audit.record(action="erase", entity=ENTITY, entity_id=contact_id, actor_id=actor_id,
                            changes={field: [ERASED, None] for field in PERSONAL_FIELDS if old[field]})
@@ -194,6 +201,41 @@ async def _earlier_versions(contact_id: int) -> list[dict]:
         (ImportChange.entity == ENTITY) & (ImportChange.entity_id == contact_id)).output(load_json=True)
     versions += [change["old_values"] or {} for change in changes]
     return versions
+
+
+async def _merged_into(contact_id: int) -> list[int]:
+    """Contacts merged into this one (and into those, and so on) and not unmerged."""
+    found: list[int] = []
+    todo = [contact_id]
+    while todo:
+        rows = await Merge.select(Merge.merged).where(
+            (Merge.kind == "contact") & Merge.kept.is_in(todo) & Merge.undone_at.is_null())
+        todo = [row["merged"] for row in rows if row["merged"] not in found and row["merged"] != contact_id]
+        found += todo
+    return found
+
+
+async def _merges_of(contact_ids: list[int]) -> list[dict]:
+    return await Merge.select(Merge.id, Merge.merged_values, Merge.kept_before, Merge.moved).where(
+        (Merge.kind == "contact") & (Merge.kept.is_in(contact_ids) | Merge.merged.is_in(contact_ids))
+    ).output(load_json=True)
+
+
+async def _scrub_merges(merges: list[dict]) -> None:
+    """Merges of the person keep which records were merged, not the person's values; they can no
+    longer be undone (unmerge refuses an erased contact)."""
+    for row in merges:
+        moved = dict(row["moved"] or {})
+        moved["_kept_after"] = _erased(moved.get("_kept_after") or {})
+        await Merge.update({Merge.merged_values: _erased(row["merged_values"] or {}),
+                            Merge.kept_before: _erased(row["kept_before"] or {}), Merge.moved: moved}).where(
+            Merge.id == row["id"])
+
+
+def _erased(values: dict) -> dict:
+    personal = (*PERSONAL_FIELDS, "person_key")
+    return {field: ERASED if field in personal and value not in (None, "") else value
+            for field, value in values.items()}
 
 
 async def _scrub_history(contact_id: int) -> None:
