@@ -253,3 +253,38 @@ def test_token_commands_make_list_and_revoke_a_token(db):
     assert "revoked" in crm("token", "list").stdout
     missing = crm("token", "add", "nobody@espoo.example", "--name", "x")
     assert missing.returncode == 1 and "nobody@espoo.example" in missing.stderr
+
+
+async def test_profile_makes_a_token_shown_once_and_revokes_it_after_asking():
+    import re
+
+    from tests.webutil import csrf_from
+
+    await make_user("self@espoo.example")
+    other_id = await make_user("other@espoo.example")
+    other_token_id, _ = await tokens.create_token(other_id, "theirs")
+    async with client() as c:
+        csrf = await login(c, "self@espoo.example")
+        refused = await c.post("/profile/tokens", data={"name": " ", "_csrf_token": csrf})
+        assert refused.status_code == 422
+        made = await c.post("/profile/tokens", data={"name": "Power BI", "_csrf_token": csrf})
+        assert made.status_code == 200 and "not shown again" in made.text
+        token = re.search(r'value="(crm_[^"]+)"', made.text)[1]
+        assert (await c.get("/api/v1/companies", headers={"Authorization": f"Bearer {token}"})).status_code == 200
+        again = await c.get("/profile")
+        assert token not in again.text and token[:12] in again.text and "Power BI" in again.text
+        token_id = (await ApiToken.select(ApiToken.id).where(ApiToken.name == "Power BI").first())["id"]
+        asked = await c.get(f"/profile/tokens/{token_id}/revoke")
+        assert asked.status_code == 200 and "Power BI" in asked.text
+        unconfirmed = await c.post(f"/profile/tokens/{token_id}/revoke", data={"_csrf_token": csrf_from(asked.text)})
+        assert unconfirmed.status_code == 422
+        assert (await c.get("/api/v1/companies", headers={"Authorization": f"Bearer {token}"})).status_code == 200
+        revoked = await c.post(f"/profile/tokens/{token_id}/revoke", data={"confirmed": "yes", "_csrf_token": csrf},
+                               follow_redirects=False)
+        assert revoked.status_code == 303
+        assert (await c.get("/api/v1/companies", headers={"Authorization": f"Bearer {token}"})).status_code == 401
+        theirs = await c.post(f"/profile/tokens/{other_token_id}/revoke", data={"confirmed": "yes",
+                                                                             "_csrf_token": csrf})
+        assert theirs.status_code == 404  # another user's token is not yours to revoke
+    assert (await ApiToken.select(ApiToken.revoked_at).where(ApiToken.id == other_token_id).first())[
+        "revoked_at"] is None
