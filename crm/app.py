@@ -54,6 +54,7 @@ def template_environment() -> Environment:
         language=i18n.template_language,
     )
     environment.filters["date"] = i18n.template_date
+    environment.filters["number"] = i18n.template_number
     environment.filters["message"] = i18n.template_message
     environment.filters["phone"] = format_phone
     environment.filters["field_label"] = i18n.template_field_label

@@ -116,6 +116,14 @@ def format_date(value: dt.date | None, language: str) -> str:
 
 
 @pass_context
+def template_number(context, value) -> str:
+    """A number as the user's language writes it (10 000 in Finnish and Swedish, 10,000 in English)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=_language(context))
+
+
+@pass_context
 def template_date(context, value) -> str:
     return format_date(value, _language(context))
 

@@ -195,3 +195,26 @@ async def test_an_insert_a_unique_constraint_refuses_raises_the_callers_error():
                                       created_at=None), taken)
     assert not isinstance(other.value, Invalid)
     assert await Department.count().where(Department.code == "BIZ") == 1
+
+
+async def test_a_list_counts_its_matches_only_up_to_the_limit(monkeypatch):
+    from crm.services import paging
+    from crm.services.companies import create_company
+    from crm.services.reads import search_companies
+
+    for number in range(5):
+        await create_company({"name": f"Laskuri {number} Oy"})
+    await create_company({"name": "Muu Yritys Oy"})
+    assert (await search_companies(query="laskuri", count=True)).total == 5
+    monkeypatch.setattr(paging, "COUNT_LIMIT", 3)
+    capped = await search_companies(query="laskuri", count=True)
+    assert capped.total is None and capped.more_than == 3 and capped.pages is None
+    assert len(capped.rows) == 5  # the page itself is whole
+    assert (await search_companies(query="muu", count=True)).total == 1
+    from tests.webutil import client, login, make_user
+
+    await make_user("lists@espoo.example")
+    async with client() as c:
+        await login(c, "lists@espoo.example")
+        page = await c.get("/companies", params={"q": "laskuri"}, headers={"Accept": "text/html"})
+    assert "More than 3 results" in page.text and "Page 1 of" not in page.text

@@ -1,11 +1,15 @@
 """One page of a list: every list in the app is paged the same way. Counting is asked for by the
-lists that show a total (the company and contact lists); the others never count the whole table."""
+lists that show a total (the company and contact lists), and stops at COUNT_LIMIT: past it the list
+says "more than 10,000", so a common word in a million companies never counts them all."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from piccolo.query import Select
+from piccolo.querystring import QueryString
+
+COUNT_LIMIT = 10_000
 
 
 @dataclass
@@ -13,7 +17,8 @@ class Page:
     rows: list[dict]
     page: int
     has_next: bool
-    total: int | None = None  # every row the query matches, when counted
+    total: int | None = None  # every row the query matches, when counted and at most COUNT_LIMIT
+    more_than: int | None = None  # counted, and more rows match than this
 
     @property
     def pages(self) -> int | None:
@@ -27,9 +32,20 @@ async def fetch_page(query: Select, page: int, per_page: int, *, count: bool = F
     With `count`, the total of matching rows too (the same WHERE, joins included)."""
     page = max(page, 1)
     rows = await query.limit(per_page + 1).offset((page - 1) * per_page)
-    total = None
+    total = more_than = None
     if count:
-        counting = query.table.count()
-        counting.where_delegate = query.where_delegate
-        total = await counting
-    return Page(rows=rows[:per_page], page=page, has_next=len(rows) > per_page, total=total, per_page=per_page)
+        total = await _bounded_count(query)
+        if total > COUNT_LIMIT:
+            total, more_than = None, COUNT_LIMIT
+    return Page(rows=rows[:per_page], page=page, has_next=len(rows) > per_page, total=total, per_page=per_page,
+                more_than=more_than)
+
+
+async def _bounded_count(query: Select) -> int:
+    """Rows the query's WHERE matches, counted up to COUNT_LIMIT + 1 (the same WHERE, joins included)."""
+    table = query.table
+    matching = table.select(table._meta.primary_key).limit(COUNT_LIMIT + 1)
+    matching.where_delegate = query.where_delegate
+    counted = QueryString("SELECT COUNT(*) AS n FROM ({}) AS matching", matching.querystrings[0])
+    rows = await table._meta.db.run_querystring(counted)
+    return int(rows[0]["n"])
