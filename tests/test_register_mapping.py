@@ -7,10 +7,11 @@ import copy
 import json
 
 import pytest
+from pathlib import Path
 
 from crm.domain.legal_forms import legal_form
 from crm.domain.register import classification, map_record, merged_other_names
-from tests.conftest import DATA_DIR
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 SAMPLE = json.loads((DATA_DIR / "ytj_sample.json").read_text(encoding="utf-8"))["companies"]
 
