@@ -333,6 +333,11 @@ def _study_text(result: dict) -> str:
     if result["sources"]:
         sources = pd.DataFrame(result["sources"]).set_index("batch_id")
         lines += ["Source files:", sources.to_string(), ""]
+    if result.get("coverage"):
+        cover = result["coverage"]
+        lines += [f"Coverage of the register's companies in municipality {cover['municipality']} "
+                  f"(as of {cover['as_of']}): {cover['held']} of {cover['registered']} held by a department "
+                  f"({cover['share']:.1%})", ""]
     if result["programmes"]:
         programmes = pd.DataFrame.from_dict(result["programmes"], orient="index")
         lines += ["Programmes:", programmes.to_string()]

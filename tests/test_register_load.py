@@ -262,3 +262,43 @@ async def test_a_register_batch_is_reverted_from_the_cli_like_an_import(tmp_path
     assert refused.returncode == 1 and "refused" in refused.stderr and "Traceback" not in refused.stderr
     assert crm("ytj", "load", str(path), "--add-municipality", "Espoo").returncode == 1
     del before
+
+
+async def test_coverage_of_the_municipality_s_registered_companies_in_the_study(tmp_path):
+    from tests.webutil import client, login, make_user
+
+    assert "coverage" not in await study()  # no register load yet
+    await import_file("companies", write(tmp_path, "biz.csv", "Y-tunnus;Yritys\n0490001-4;Kuplatech\n"),
+                      department="BIZ")
+    await import_file("companies", write(tmp_path, "tyo.csv", "Y-tunnus;Yritys\n0490002-2;Toinen\n"),
+                      department="TYO")
+    records = [espoo_record("0490001-4", "Kuplatech Oy"), espoo_record("0490002-2", "Toinen Oy"),
+               espoo_record("0490003-0", "Kolmas Oy"), espoo_record("0490004-9", "Neljäs Oy"),
+               espoo_record("2345678-0", "Konkurssi Oy", companySituations=[{"type": "KONK"}]), *SAMPLE]
+    await load_register(bulk_zip(tmp_path, records))  # without --add-municipality: no coverage yet
+    assert "coverage" not in await study()
+    await load_register(bulk_zip(tmp_path, records), add_municipalities=["049"])
+    report = await study()
+    assert report["coverage"] == {"municipality": "049", "as_of": "2026-03-02", "registered": 4, "held": 2,
+                                  "share": 0.5}
+    biz = (await study_scope("BIZ"))["coverage"]
+    assert (biz["held"], biz["held_by_department"]) == (2, 1)
+    await _compare_every_scope()
+    result = crm("report", "study", "--json")
+    assert one_json_object(result.stdout)["coverage"]["registered"] == 4
+    assert "2 of 4 held by a department (50.0%)" in crm("report", "study").stdout
+    await make_user("manager@espoo.example", role="manager")
+    async with client() as http:
+        await login(http, "manager@espoo.example")
+        html = (await http.get("/reports")).text
+        assert "Coverage of the company register in Espoo" in html and "2 Mar 2026" in html
+        assert 'aria-describedby="coverage-table"' in html and "50.0 %" in html
+        html = (await http.get("/reports?department=BIZ")).text
+        assert "Held by " in html
+
+
+async def study_scope(code: str) -> dict:
+    from crm.reports.scope import Scope
+    from crm.services.lookups import department_id_by_code
+
+    return await study(Scope(department_id=await department_id_by_code(code)))

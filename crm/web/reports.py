@@ -15,6 +15,7 @@ from crm.domain.industry import TOL2008_SECTION_NAMES
 from crm.domain.problems import rule_message
 from crm.i18n import format_date, request_language, translate
 from crm.importing.export import csv_bytes, xlsx_bytes
+from crm.reports.coverage import coverage
 from crm.reports.overview import TABLES, department_name, overview, programme_name, tables
 from crm.reports.scope import Scope
 from crm.services import audit
@@ -82,6 +83,7 @@ class ReportController(Controller):
             programme_items=[(row["name"], row["companies"]) for row in programme_rows],
             place_items=[tuple(row) for row in report_tables["municipalities"].rows],
             industry_items=[(row[1], row[2]) for row in report_tables["industries"].rows],
+            coverage=_dated(await coverage(scope)),
         )
 
     @get("/export")
@@ -107,6 +109,13 @@ class ReportController(Controller):
         rows = [[format_date(cell, language) if isinstance(cell, dt.date) else cell for cell in row]
                 for row in table.rows]
         return download(csv_bytes(table.columns, rows), f"{stem}.csv")
+
+
+def _dated(cover: dict | None) -> dict | None:
+    """The coverage figures with the register file's date as a date (the page formats it)."""
+    if cover and cover.get("as_of"):
+        return {**cover, "as_of": dt.date.fromisoformat(cover["as_of"])}
+    return cover
 
 
 def _programme_rows(rows: list[dict], language: str) -> list[dict]:
