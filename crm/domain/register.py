@@ -328,3 +328,24 @@ def merged_other_names(register_names: list[str], stored: str, previous_register
     if replaced_name and replaced_name not in dropped:
         add(replaced_name)
     return "\n".join(result)
+
+
+def as_shown(data: Any) -> dict[str, Any]:
+    """Stored register data (JSON text or a dict) with its dates as dates, for the company page;
+    {} for a company the register has not been read for."""
+    if isinstance(data, str):
+        import json
+
+        try:
+            data = json.loads(data or "{}")
+        except ValueError:
+            return {}
+    if not isinstance(data, dict) or not data:
+        return {}
+    shown = dict(data)
+    for key in ("registration_date", "end_date"):
+        day = _date(shown.get(key))
+        shown[key] = dt.date.fromisoformat(day) if day else None
+    shown["other_name_list"] = [name for name in shown.get("other_name_list") or [] if isinstance(name, str)]
+    shown["situations"] = [code for code in shown.get("situations") or [] if isinstance(code, str)]
+    return shown

@@ -53,11 +53,12 @@ class CompanyController(Controller):
             "section": params.get("section") or None,
             "postal_code": params.get("postal_code") or None,
             "advisor": int_or_none(params.get("advisor")),
+            "active": "1" if params.get("active") == "1" else "",
         }
         results = await reads.search_companies(
             query=filters["q"], department_id=filters["department"], programme_id=filters["programme"],
             section=filters["section"], postal_code=filters["postal_code"], advisor_id=filters["advisor"],
-            page=int_or_none(params.get("page")) or 1,
+            active_only=filters["active"] == "1", page=int_or_none(params.get("page")) or 1,
         )
         return page_or_partial(request, "companies/index.html", "companies/_results.html",
                                results=results, filters=filters, choices=await reads.choices())
