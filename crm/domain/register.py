@@ -24,6 +24,7 @@ Choices made here, which the README repeats:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,16 +84,32 @@ class RegisterRecord:
 
 
 def _str(raw: Any) -> str:
+    if type(raw) is str:  # nearly always: the common case first (a record has some fifty values)
+        return (raw.replace("\x00", "") if "\x00" in raw else raw).strip()
     return text(raw) if raw is not None else ""
 
 
 def _date(raw: Any) -> str | None:
     """An ISO date as text ('2017-02-27'), or None for a blank or broken one."""
-    value = _str(raw)[:10]
+    if not raw:
+        return None
+    return _iso_date(raw[:10]) if type(raw) is str else _iso_date(_str(raw)[:10])
+
+
+@functools.lru_cache(maxsize=8192)  # dates repeat: a file holds a few thousand distinct ones
+def _iso_date(value: str) -> str | None:
     try:
         return dt.date.fromisoformat(value).isoformat() if value else None
     except ValueError:
         return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _postal_code(raw: str, country: str) -> str:
+    try:
+        return normalize_postal_code(raw, country) or ""
+    except ValueError:
+        return ""
 
 
 def _items(raw: Any) -> list[dict]:
@@ -224,10 +241,7 @@ def address_fields(address: dict) -> dict[str, str]:
     office = next((item for item in offices if _str(item.get("languageCode")) == "1"), offices[0] if offices else {})
     values = {"street": street_line(address), "city": _title_if_capitals(_str(office.get("city")))[:100],
               "country": country}
-    try:
-        values["postal_code"] = normalize_postal_code(_str(address.get("postCode")), country) or ""
-    except ValueError:
-        values["postal_code"] = ""
+    values["postal_code"] = _postal_code(_str(address.get("postCode")), country)
     municipality = _str(office.get("municipalityCode"))
     values["municipality_code"] = municipality.zfill(3) if municipality.isdigit() and len(municipality) <= 3 else ""
     return values
