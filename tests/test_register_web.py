@@ -66,3 +66,19 @@ async def test_search_can_leave_ceased_companies_out(tmp_path):
         partial = await http.get("/companies?q=le&active=1", headers={"HX-Request": "true"})
         assert "Leros Oy" in partial.text and "<html" not in partial.text
         assert (await http.get("/companies?active=%27%3B--")).status_code == 200  # anything else: all shown
+
+
+async def test_a_register_batch_and_its_changes_read_in_the_admin_s_words(tmp_path):
+    ids = await _loaded(tmp_path)
+    await make_user("admin@espoo.example", role="admin")
+    async with client() as http:
+        await login(http, "admin@espoo.example")
+        imports = await http.get("/imports")
+        assert imports.status_code == 200 and "ytj_sample.json" in imports.text
+        batch = await http.get("/imports/2")
+        assert batch.status_code == 200 and "ytj_sample.json" in batch.text
+        history = await http.get(f"/companies/{ids['0104676-4']}/history")
+        assert history.status_code == 200
+        assert "<td>register</td>" in history.text and "ytj_sample.json" in history.text  # made by the register
+        reports = await http.get("/reports")
+        assert reports.status_code == 200 and "Trade register" in reports.text

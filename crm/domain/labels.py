@@ -65,6 +65,11 @@ FIELDS: dict[str, str] = {
     "updated_by": N_("Updated by"),
     "erased_at": N_("Erased"),
     "import_batch": N_("Import batch"),
+    # the company register (SPEC §11)
+    "register_data": N_("Trade register data"),
+    "register_date": N_("Trade register data as of"),
+    "register_file": N_("Trade register file"),
+    "file_date": N_("File date"),
 }
 
 ENTITIES: dict[str, str] = {
@@ -80,6 +85,7 @@ ENTITIES: dict[str, str] = {
     "companies": N_("Companies"),
     "contacts": N_("Contacts"),
     "interactions": N_("Interactions"),
+    "register": N_("Trade register"),
 }
 
 ACTIONS: dict[str, str] = {

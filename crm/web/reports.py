@@ -76,7 +76,7 @@ class ReportController(Controller):
             status_code=422 if errors else 200,
             report=report, tables=report_tables, filters=filters, errors=errors, names=names,
             query=("&" + query) if query else "",
-            kinds={kind: translate(language, labels.entity(kind)) for kind in ("companies", "contacts", "interactions")},
+            kinds={kind: translate(language, labels.entity(kind)) for kind in ("companies", "contacts", "interactions", "register")},
             served_items=[(served_labels.get(key, key), report.headline.served_by[key]) for key in ("0", "1", "2", "3+")],
             activity_series=[(names[row["code"]], by_department[row["id"]]) for row in report.departments],
             programme_rows=programme_rows,
