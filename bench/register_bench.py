@@ -209,13 +209,19 @@ def main() -> None:
     parser.add_argument("--small-mb", type=int, default=200)
     parser.add_argument("--prefill", type=int, default=200_000)
     parser.add_argument("--engine", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--work", type=Path, help="folder of files an earlier run generated (used again)")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="crm-register-bench-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="crm-register-bench-"))
     started = time.perf_counter()
     big, small, prefill = work / "ytj_big.zip", work / "ytj_small.zip", work / "department.csv"
-    big_records, big_bytes = write_bulk(big, records=args.records)
-    small_records, small_bytes = write_bulk(small, megabytes=args.small_mb)
-    write_department_file(prefill, args.prefill)
+    sizes = work / "sizes.json"
+    if args.work and sizes.exists():
+        big_records, big_bytes, small_records, small_bytes = json.loads(sizes.read_text())
+    else:
+        big_records, big_bytes = write_bulk(big, records=args.records)
+        small_records, small_bytes = write_bulk(small, megabytes=args.small_mb)
+        write_department_file(prefill, args.prefill)
+        sizes.write_text(json.dumps([big_records, big_bytes, small_records, small_bytes]))
     print(f"generated {big_records:,} records ({big_bytes / 1e6:,.0f} MB of JSON, {big.stat().st_size / 1e6:,.0f} MB "
           f"zipped) and {small_records:,} records ({small_bytes / 1e6:,.0f} MB of JSON) in "
           f"{time.perf_counter() - started:.1f} s ({work})")

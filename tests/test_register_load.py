@@ -302,3 +302,29 @@ async def study_scope(code: str) -> dict:
     from crm.services.lookups import department_id_by_code
 
     return await study(Scope(department_id=await department_id_by_code(code)))
+
+
+async def test_a_big_file_is_read_in_a_second_process_with_the_same_result(tmp_path, monkeypatch):
+    from crm.register import load as register_load
+
+    await _department_file(tmp_path)
+    records = [*SAMPLE, espoo_record("0490001-4", "Kuplatech Oy"), espoo_record("0490001-4", "Kuplatech Oy"),
+               {"names": []}]
+    path = bulk_zip(tmp_path, records)
+    monkeypatch.setattr(register_load, "PROCESS_MIN_BYTES", 0)
+    ticks = []
+    summary = await load_register(path, add_municipalities=["049"], chunk_size=2,
+                                  progress=lambda done, size, read: ticks.append((done, size, read)))
+    assert (summary.companies_in_file, summary.matched, summary.updated, summary.added, summary.duplicates_in_file,
+            summary.invalid) == (8, 3, 3, 1, 1, 1)
+    assert ticks[-1][2] == 8 and ticks[-1][0] == ticks[-1][1] and len(ticks) == 4
+    again = await load_register(path, add_municipalities=["049"], chunk_size=2)
+    assert (again.updated, again.unchanged, again.added) == (0, 4, 0)
+    before = await snapshot(batches=False)
+    text = json.dumps(records * 20)
+    cut = tmp_path / "cut.zip"
+    with zipfile.ZipFile(cut, "w") as archive:
+        archive.writestr("companies.json", text[:len(text) - 100])
+    with pytest.raises(RegisterRefused, match="not valid JSON"):
+        await load_register(cut, add_municipalities=["049"], chunk_size=3)
+    assert await snapshot(batches=False) == before

@@ -16,7 +16,9 @@ import asyncio
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import time
+from contextlib import aclosing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -24,6 +26,7 @@ from typing import Any, Callable, Iterable, Iterator
 from crm import db, search
 from crm.domain.names import company_search_text, name_key
 from crm.domain.register import HELD_FIELDS, RegisterRecord, map_record, merged_other_names
+from crm.importing.prepare import _ahead, few_collections
 from crm.register.read import RegisterFile, Unreadable, open_register_file
 from crm.services import audit, tallies
 from crm.tables import ImportBatch
@@ -31,6 +34,7 @@ from crm.tables import ImportBatch
 KIND = "register"
 ACTOR = "register"
 CHUNK = 5_000
+PROCESS_MIN_BYTES = 20 << 20  # files of about 10,000 records or more are read in a second process
 COUNTED_FIELDS = ("industry_code", "industry_classification", "municipality_code")  # what the study counts by
 STORED_COLUMNS = ", ".join(["id", "business_id", *HELD_FIELDS, "name_key", "search_text", "register_data",
                             "register_date", "updated_at", "updated_by"])
@@ -100,7 +104,7 @@ def _read_chunk(source: RegisterFile, records: Iterator[Any], seen: _Seen, start
         except ValueError as error:
             written = raw.get("businessId") if isinstance(raw, dict) else None
             written = written.get("value") if isinstance(written, dict) else written
-            chunk.invalid.append((start + chunk.read, str(error), str(written or "")[:40]))
+            chunk.invalid.append((start + chunk.read, str(str(error)), str(written or '')[:40]))  # plain str: pickled
         else:
             if seen.first_time(record.business_id):
                 chunk.records.append(record)
@@ -203,26 +207,90 @@ class _Context:
 
 async def _load_all(source: RegisterFile, context: _Context, summary: RegisterSummary,
                     progress: Progress | None, chunk_size: int) -> None:
-    """Apply each chunk while the next one is parsed in a worker thread."""
-    records, seen = source.records(), _Seen()
-    upcoming = asyncio.ensure_future(asyncio.to_thread(_read_chunk, source, records, seen, 0, chunk_size))
-    try:
-        while True:
-            chunk = await upcoming
-            if chunk is None:
-                break
+    """Apply each chunk while the next one is parsed and mapped: in a second process for a big file
+    (parsing is CPU work, and the driver holds Python's lock while it binds values), else in a thread."""
+    use_process = source.size >= PROCESS_MIN_BYTES
+    stream = _from_process(source, context, chunk_size) if use_process else _from_thread(source, chunk_size)
+    async with few_collections(), aclosing(stream) as chunks:  # closed at once on a failure: the reader stops
+        async for chunk in chunks:
             summary.companies_in_file += chunk.read
-            upcoming = asyncio.ensure_future(asyncio.to_thread(
-                _read_chunk, source, records, seen, summary.companies_in_file, chunk_size))
             summary.invalid += len(chunk.invalid)
             summary.duplicates_in_file += chunk.duplicates
             await _record_invalid(chunk.invalid, context)
             await _apply(chunk.records, context, summary)
             if progress:
                 progress(chunk.bytes_read, source.size, summary.companies_in_file)
+
+
+def _chunks(source: RegisterFile, chunk_size: int) -> Iterator[_Chunk]:
+    records, seen, read = source.records(), _Seen(), 0
+    while (chunk := _read_chunk(source, records, seen, read, chunk_size)) is not None:
+        read += chunk.read
+        yield chunk
+
+
+async def _from_thread(source: RegisterFile, chunk_size: int):
+    chunks = _chunks(source, chunk_size)
+    async with aclosing(_ahead(lambda: next(chunks, None))) as stream:  # waits for a read under way
+        async for chunk in stream:
+            yield chunk
+
+
+def _produce(connection, path: str, file_date: dt.date, chunk_size: int) -> None:
+    """The second process: open the file itself, send each mapped chunk, then ("end", None)."""
+    import gc
+    import traceback
+
+    gc.set_threshold(100_000, 50, 100)
+    source = None
+    try:
+        source = open_register_file(path, file_date)
+        for chunk in _chunks(source, chunk_size):
+            connection.send(("chunk", chunk))
+        connection.send(("end", None))
+    except Unreadable as error:
+        connection.send(("unreadable", str(error)))
+    except BaseException as error:  # the parent rolls the load back
+        connection.send(("failed", f"{type(error).__name__}: {error}\n{traceback.format_exc()}"))
     finally:
-        if not upcoming.done():  # a failed chunk: let the reader finish its read before the file closes
-            await asyncio.wait([upcoming])
+        if source:
+            source.close()
+        connection.close()
+
+
+async def _from_process(source: RegisterFile, context: _Context, chunk_size: int):
+    process_context = multiprocessing.get_context("spawn")  # never fork a process that runs threads
+    receiving, sending = process_context.Pipe(duplex=False)
+    process = process_context.Process(target=_produce, args=(sending, str(source.path), context.file_date,
+                                                             chunk_size), daemon=True)
+    process.start()
+    sending.close()
+
+    def receive() -> _Chunk | None:
+        try:
+            what, value = receiving.recv()
+        except EOFError:
+            raise RuntimeError("The process reading the register file stopped unexpectedly") from None
+        if what == "chunk":
+            return value
+        if what == "end":
+            return None
+        if what == "unreadable":
+            raise Unreadable(value)
+        raise RuntimeError(f"Reading the register file failed: {value}")
+
+    def stop() -> None:
+        if process.is_alive():
+            process.terminate()
+
+    try:
+        async with aclosing(_ahead(receive, stop)) as stream:
+            async for chunk in stream:
+                yield chunk
+    finally:
+        stop()
+        await asyncio.to_thread(process.join)
+        receiving.close()
 
 
 async def _record_invalid(invalid: list[tuple[int, str, str]], context: _Context) -> None:

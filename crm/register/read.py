@@ -28,6 +28,7 @@ class RegisterFile:
     """An open register file: its records as a stream, how many bytes it has, and its date."""
 
     name: str
+    path: Path
     date: dt.date
     size: int  # bytes of JSON (unpacked), for a progress bar
     handle: IO[bytes]
@@ -129,5 +130,5 @@ def open_register_file(path: Path | str, file_date: dt.date | None = None) -> Re
             archive.close()
 
         handle.close = close_both  # type: ignore[method-assign]
-    return RegisterFile(name=path.name, date=date, size=size, handle=handle,
+    return RegisterFile(name=path.name, path=path, date=date, size=size, handle=handle,
                         prefix="item" if first == b"[" else "companies.item", _counter=_Counting(handle))
