@@ -37,7 +37,9 @@ def run(coroutine_function: Callable[..., Awaitable[Any]], *args: Any, **kwargs:
     except Exception as error:  # no traceback for a user; CRM_DEBUG=1 shows it
         from crm.importing.load import ImportRefused
 
-        if isinstance(error, ImportRefused) or os.environ.get("CRM_DEBUG") == "1":
+        from crm.register.load import RegisterRefused
+
+        if isinstance(error, (ImportRefused, RegisterRefused)) or os.environ.get("CRM_DEBUG") == "1":
             raise  # the import command words the refusal itself
         click.echo(f"error: {type(error).__name__}: {error}", err=True)
         sys.exit(1)
@@ -374,6 +376,46 @@ def duplicates_not_same(first_id: int, second_id: int, kind: str) -> None:
     click.echo(f"#{first_id} and #{second_id} marked not the same" + ("" if new else " (already)"))
 
 
+@main.group()
+def ytj() -> None:
+    """The company register's open data (YTJ, PRH; licence CC BY 4.0)."""
+
+
+@ytj.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--add-municipality", "municipalities", multiple=True, metavar="CODE",
+              help="Also add the register's companies of this municipality that the record lacks (Espoo: 049).")
+@click.option("--date", "file_date", help="The date the file is as of (default: the ZIP entry's, else the file's).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+def ytj_load(file: Path, municipalities: tuple[str, ...], file_date: str | None, as_json: bool) -> None:
+    """Enrich companies by Business ID from the register's bulk file (a ZIP) or an API page (.json)."""
+    from crm.register.load import RegisterRefused, load_register
+
+    day = _date_option("--date", file_date) if file_date else None
+
+    async def job():
+        with tqdm(total=None, unit="B", unit_scale=True, desc=file.name, file=sys.stderr, disable=None) as bar:
+            def progress(done: int, size: int, records: int) -> None:
+                bar.total = size
+                bar.update(done - bar.n)
+                bar.set_postfix(records=records, refresh=False)
+
+            return await load_register(file, add_municipalities=municipalities, file_date=day, progress=progress)
+
+    try:
+        summary = run(job)
+    except RegisterRefused as error:
+        _fail(f"{file.name} refused: {error}")
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
+        return
+    click.echo(f"batch {summary.batch_id}: {summary.file} as of {summary.file_date}: "
+               f"{summary.companies_in_file} companies in file, {summary.matched} matched, {summary.updated} updated, "
+               f"{summary.unchanged} unchanged, {summary.added} added, {summary.ceased} ceased "
+               f"({summary.newly_ceased} newly), {summary.invalid} invalid, "
+               f"{summary.duplicates_in_file} duplicates in file, {summary.seconds} s")
+
+
 @main.command("export")
 @click.argument("kind", type=click.Choice(["companies", "contacts", "interactions"]))
 @click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
@@ -449,6 +491,11 @@ def _study_text(result: dict) -> str:
     if result["sources"]:
         sources = pd.DataFrame(result["sources"]).set_index("batch_id")
         lines += ["Source files:", sources.to_string(), ""]
+    if result.get("coverage"):
+        cover = result["coverage"]
+        lines += [f"Coverage of the register's companies in municipality {cover['municipality']} "
+                  f"(as of {cover['as_of']}): {cover['held']} of {cover['registered']} held by a department "
+                  f"({cover['share']:.1%})", ""]
     if result["programmes"]:
         programmes = pd.DataFrame.from_dict(result["programmes"], orient="index")
         lines += ["Programmes:", programmes.to_string()]

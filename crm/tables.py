@@ -183,6 +183,9 @@ class Company(Table):
     study_mask = BigInt(default=0, help_text="Departments holding it: department id n is bit n-1")
     study_section = Varchar(length=20, default="", help_text="Industry section it is counted under")
     study_place = Varchar(length=10, default="", help_text="espoo, other or unknown")
+    # What the company register (YTJ open data, SPEC §11) says, as of the file it was read from:
+    register_data = JSON(default={}, help_text="The register's record as mapped (crm/domain/register.py)")
+    register_date = Date(null=True, default=None, help_text="Date of the register file it was read from")
 
 
 class CompanySource(Table):

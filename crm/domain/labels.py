@@ -77,6 +77,11 @@ FIELDS: dict[str, str] = {
     "include_confidential": N_("Confidential included"),
     "q": N_("Search words"),
     "section": N_("Industry"),
+    # the company register (SPEC §11)
+    "register_data": N_("Trade register data"),
+    "register_date": N_("Trade register data as of"),
+    "register_file": N_("Trade register file"),
+    "file_date": N_("File date"),
 }
 
 ENTITIES: dict[str, str] = {
@@ -97,6 +102,7 @@ ENTITIES: dict[str, str] = {
     "holdings": N_("Holdings"),
     "roles": N_("Roles"),
     "programmes": N_("Programmes"),
+    "register": N_("Trade register"),
 }
 
 COMPANY_STATUSES: dict[str, str] = {

@@ -114,7 +114,7 @@ async def _restore(change: dict, current: dict | None, finished: dt.datetime, us
         return
     old = dict(change["old_values"])
     programmes = old.pop("programmes", None)
-    for column in ("date", "follow_up_date"):
+    for column in ("date", "follow_up_date", "register_date"):
         if old.get(column):
             old[column] = dt.date.fromisoformat(old[column])
     # The record as it was, down to when it was last written: reverting an earlier batch after

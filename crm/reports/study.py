@@ -8,7 +8,7 @@ are the running totals of crm/services/tallies.py; with dates they are counted f
 
 from __future__ import annotations
 
-from crm.reports import programmes
+from crm.reports import coverage, programmes
 from crm.reports.scope import Scope, counting, departments
 from crm.services.tallies import bit
 from crm.tables import Company, CompanyTally, ImportBatch
@@ -119,7 +119,7 @@ async def study(scope: Scope = Scope()) -> dict:
         counts = await mask_counts(scope)
         total = await company_count(scope, counts)
         matrix = overlap(rows, counts)
-        return {
+        result = {
             "companies": total,
             "held_by": {code: matrix[code][code] for code in matrix},
             "served_by": served_by(total, counts),
@@ -129,3 +129,6 @@ async def study(scope: Scope = Scope()) -> dict:
             "programmes": {row["code"]: {"companies": row["companies"], "interactions": row["interactions"]}
                            for row in await programmes.reach(scope)},
         }
+        if (registered := await coverage.coverage(scope)) is not None:  # once a register load added a municipality
+            result["coverage"] = registered
+        return result

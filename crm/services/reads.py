@@ -13,6 +13,7 @@ from piccolo.columns.combination import WhereRaw
 
 from crm import search
 from crm.domain.access import SEES_ALL_CONFIDENTIAL, can_change_interaction, can_read_confidential
+from crm.domain import register
 from crm.domain.industry import tol2008_divisions
 from crm.domain.ytunnus import business_id_in
 from crm.services.lookups import existing
@@ -44,6 +45,7 @@ async def search_companies(
     section: str | None = None,
     postal_code: str | None = None,
     advisor_id: int | None = None,
+    active_only: bool = False,
     page: int = 1,
     per_page: int = PER_PAGE,
     count: bool = False,
@@ -80,6 +82,8 @@ async def search_companies(
         select = select.where(Company.postal_code == postal_code)
     if advisor_id:
         select = select.where(Company.responsible_advisor == advisor_id)
+    if active_only:  # ceased companies (the register's bankrupt, liquidated and ended ones) left out
+        select = select.where(Company.status == Company.Status.active)
     return await fetch_page(select.order_by(Company.name_key).order_by(Company.id), page, per_page, count=count)
 
 
@@ -170,6 +174,7 @@ async def company_card(company_id: int) -> dict:
         CompanyProgramme.programme.name_sv, CompanyProgramme.programme.name_en,
     ).where(CompanyProgramme.company == company_id).order_by(CompanyProgramme.programme.code)
     company["other_name_list"] = [name for name in (company["other_names"] or "").split("\n") if name]
+    company["register"] = register.as_shown(company["register_data"])  # what the company register says
     return company
 
 

@@ -89,7 +89,8 @@ async def apply(changes: list[tuple[int, State | None, State | None]], *, write:
         for row in await db.fetch_in(
                 "SELECT company_source.import_batch AS batch, company_source.company AS company FROM company_source "
                 "JOIN import_batch ON import_batch.id = company_source.import_batch "
-                "WHERE company_source.company IN (?) AND import_batch.status = 'committed'", sorted(moved_mask)):
+                "WHERE company_source.company IN (?) AND import_batch.status = 'committed' "
+                "AND company_source.department IS NOT NULL", sorted(moved_mask)):
             if row["batch"] == except_batch:
                 continue
             old_mask, new_mask = moved_mask[row["company"]]
@@ -162,7 +163,8 @@ async def count_batch(batch_id: int) -> None:
         "INSERT INTO company_tally (batch, mask, section, place, companies) "
         "SELECT ?, company.study_mask, '', '', COUNT(DISTINCT company.id) FROM company_source "
         "JOIN company ON company.id = company_source.company "
-        "WHERE company_source.import_batch = ? AND company.study_mask <> 0 GROUP BY company.study_mask",
+        "WHERE company_source.import_batch = ? AND company_source.department IS NOT NULL "
+        "AND company.study_mask <> 0 GROUP BY company.study_mask",
         [(batch_id, batch_id)])
 
 

@@ -48,6 +48,7 @@ def _list_filters(params: Any) -> dict[str, Any]:
         "section": params.get("section") or None,
         "postal_code": params.get("postal_code") or None,
         "advisor": int_or_none(params.get("advisor")),
+        "active": "1" if params.get("active") == "1" else "",
     }
 
 
@@ -55,7 +56,7 @@ async def _search(filters: dict[str, Any], *, page: int, per_page: int = reads.P
     return await reads.search_companies(
         query=filters["q"], department_id=filters["department"], programme_id=filters["programme"],
         section=filters["section"], postal_code=filters["postal_code"], advisor_id=filters["advisor"],
-        page=page, per_page=per_page, count=count,
+        active_only=filters["active"] == "1", page=page, per_page=per_page, count=count,
     )
 
 

@@ -12,6 +12,7 @@ from crm.domain import labels
 from crm.domain.industry import TOL2008_SECTION_NAMES
 from crm.i18n import format_date, request_language, translate
 from crm.importing.export import csv_bytes, xlsx_bytes
+from crm.reports.coverage import coverage
 from crm.reports.overview import TABLES, department_name, overview, programme_name, tables
 from crm.reports.scope import from_filters
 from crm.services import audit
@@ -48,13 +49,14 @@ class ReportController(Controller):
             status_code=422 if errors else 200,
             report=report, tables=report_tables, filters=filters, errors=errors, names=names,
             query=("&" + query) if query else "",
-            kinds={kind: translate(language, labels.entity(kind)) for kind in ("companies", "contacts", "interactions")},
+            kinds={kind: translate(language, labels.entity(kind)) for kind in ("companies", "contacts", "interactions", "register")},
             served_items=[(served_labels.get(key, key), report.headline.served_by[key]) for key in ("0", "1", "2", "3+")],
             activity_series=[(names[row["code"]], by_department[row["id"]]) for row in report.departments],
             programme_rows=programme_rows,
             programme_items=[(row["name"], row["companies"]) for row in programme_rows],
             place_items=[tuple(row) for row in report_tables["municipalities"].rows],
             industry_items=[(row[1], row[2]) for row in report_tables["industries"].rows],
+            coverage=_dated(await coverage(scope)),
         )
 
     @get("/export")
@@ -80,6 +82,13 @@ class ReportController(Controller):
         rows = [[format_date(cell, language) if isinstance(cell, dt.date) else cell for cell in row]
                 for row in table.rows]
         return download(csv_bytes(table.columns, rows), f"{stem}.csv")
+
+
+def _dated(cover: dict | None) -> dict | None:
+    """The coverage figures with the register file's date as a date (the page formats it)."""
+    if cover and cover.get("as_of"):
+        return {**cover, "as_of": dt.date.fromisoformat(cover["as_of"])}
+    return cover
 
 
 def _programme_rows(rows: list[dict], language: str) -> list[dict]:
