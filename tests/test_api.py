@@ -288,3 +288,12 @@ async def test_profile_makes_a_token_shown_once_and_revokes_it_after_asking():
         assert theirs.status_code == 404  # another user's token is not yours to revoke
     assert (await ApiToken.select(ApiToken.revoked_at).where(ApiToken.id == other_token_id).first())[
         "revoked_at"] is None
+
+
+async def test_a_search_with_control_characters_is_an_empty_or_plain_search():
+    _, auth = await bearer("api@espoo.example")
+    async with client() as c:
+        for path in ("/api/v1/contacts", "/api/v1/companies"):
+            response = await c.get(path, params={"q": "Í\x00\U000bba84\x9d"}, headers=auth)
+            assert response.status_code == 200, (path, response.text[:300])
+            assert response.json()["items"] == []

@@ -99,7 +99,7 @@ def _like_part(text: str) -> str:
 def _contact_match(query: str) -> tuple[str, list[str]] | None:
     """Contacts by name (every word a prefix of a first or last name, diacritics ignored), e-mail
     (a part of it) or phone (a run of digits, in national or international form)."""
-    query = query.strip()[:200]
+    query = "".join(char for char in query if char.isprintable()).strip()[:200]  # no NUL reaches PostgreSQL
     terms = search.words(query)
     if not terms:
         return None
