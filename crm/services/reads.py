@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
+from piccolo.query import OrderByRaw
 from piccolo.query.functions.aggregate import Count, Max
 
 from crm import search
@@ -80,7 +81,9 @@ async def search_companies(
         select = select.where(Company.postal_code == postal_code)
     if advisor_id:
         select = select.where(Company.responsible_advisor == advisor_id)
-    return await fetch_page(select.order_by(Company.name_key).order_by(Company.id), page, per_page, count=count)
+    # Finnish and Swedish order (Å Ä Ö after Z): company.name_order, computed by the database
+    return await fetch_page(select.order_by(OrderByRaw("company.name_order")).order_by(Company.id), page, per_page,
+                            count=count)
 
 
 _ID_PREFIX = re.compile(r"\d{3,7}(-\d?)?")
