@@ -119,6 +119,54 @@ def test_a_user_switches_their_language_on_the_profile(entry, server, browser): 
     assert problems == {name: [] for name in problems}
 
 
+def test_the_company_combobox_works_from_the_keyboard_alone(entry, server, browser):  # noqa: F811
+    context = browser.new_context(locale="en-GB", bypass_csp=True)
+    page = context.new_page()
+    _log_in(page, server)
+    page.goto(server + "/interactions/new")
+    box = page.get_by_role("combobox", name="Which company?")
+    box.press_sequentially("oy")
+    page.locator('[role="option"]').first.wait_for()
+    assert box.get_attribute("aria-expanded") == "true"
+    problems = {"combobox": _axe(page)}
+    box.press("ArrowDown")
+    active = box.get_attribute("aria-activedescendant")
+    assert active and page.locator(f"#{active}").get_attribute("aria-selected") == "true"
+    box.press("ArrowUp")  # wraps to the last option, then back
+    box.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == active
+    box.press("Escape")
+    assert box.get_attribute("aria-expanded") == "false" and page.locator('[role="option"]').count() == 0
+    box.press_sequentially("k")  # "oyk": no company
+    box.fill("kupla")
+    page.get_by_role("option", name="Kuplatech Oy").wait_for()
+    box.press("ArrowDown")
+    box.press("Enter")
+    page.wait_for_url(f"**/companies/{entry['company']}/interactions/new")
+    context.close()
+    assert problems == {name: [] for name in problems}
+
+
+def test_the_menu_folds_into_a_button_at_phone_width(entry, server, browser):  # noqa: F811
+    context = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844}, bypass_csp=True)
+    page = context.new_page()
+    _log_in(page, server)
+    button = page.get_by_role("button", name="Menu")
+    assert button.is_visible() and not page.get_by_role("link", name="Contacts").is_visible()
+    assert page.locator("header").bounding_box()["height"] < 80  # one row, not three
+    button.click()
+    assert button.get_attribute("aria-expanded") == "true"
+    page.get_by_role("link", name="Contacts").click()
+    page.get_by_role("heading", name="Contacts").wait_for()
+    desktop = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 800})
+    wide = desktop.new_page()
+    _log_in(wide, server)
+    assert not wide.get_by_role("button", name="Menu").is_visible()
+    assert wide.get_by_role("link", name="Contacts").is_visible()
+    desktop.close()
+    context.close()
+
+
 @pytest.mark.skipif(not os.environ.get("CRM_SCREENSHOTS"), reason="CRM_SCREENSHOTS=dir takes the screenshots")
 def test_screenshots_in_finnish_and_swedish(entry, server, browser):  # noqa: F811
     folder = Path(os.environ["CRM_SCREENSHOTS"])
@@ -127,7 +175,7 @@ def test_screenshots_in_finnish_and_swedish(entry, server, browser):  # noqa: F8
              "edit": f"/interactions/{entry['interaction']}/edit",
              "delete": f"/interactions/{entry['interaction']}/delete",
              "contacts": "/contacts?q=ee", "search-people": "/companies?q=esimerkki", "profile": "/profile",
-             "end-role": f"/contacts/{entry['contact']}/roles/{entry['role']}/end"}
+             "end-role": f"/contacts/{entry['contact']}/roles/{entry['role']}/end", "home": "/"}
     for language in ("fi", "sv"):
         for width, height, name in ((1280, 900, "desktop"), (390, 844, "phone")):
             context = browser.new_context(viewport={"width": width, "height": height})

@@ -62,3 +62,14 @@ async def test_the_advisor_choice_lists_the_own_department_first_without_doubled
     groups = [part.split('"')[0] for part in form.split('<optgroup label="')[1:]]
     assert groups[0] == "TYO" and set(groups) == {"TYO", "BIZ", "HELLO"}
     assert "(BIZ) (BIZ)" not in form and "Tyyne Työ (TYO)" not in form
+
+
+async def test_company_names_in_finnish_and_swedish_order():
+    await make_user("aino@espoo.example")
+    for name in ("Öljy Oy", "Äijän Kahvila Ky", "Zeta Oy", "Åke Ab", "aalto oy", "Avanti Oy", "Ödemark Ab"):
+        await create_company({"name": name})
+    async with client() as c:
+        await login(c, "aino@espoo.example")
+        html = (await c.get("/companies")).text
+    order = ["aalto oy", "Avanti Oy", "Zeta Oy", "Åke Ab", "Äijän Kahvila Ky", "Ödemark Ab", "Öljy Oy"]
+    assert sorted(order, key=html.index) == order

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
+from piccolo.query import OrderByRaw
 
 from crm import search
 from crm.domain.access import SEES_ALL_CONFIDENTIAL, can_change_interaction, can_read_confidential
@@ -84,7 +85,9 @@ async def search_companies(
         select = select.where(Company.responsible_advisor == advisor_id)
     if active_only:  # ceased companies (the register's bankrupt, liquidated and ended ones) left out
         select = select.where(Company.status == Company.Status.active)
-    return await fetch_page(select.order_by(Company.name_key).order_by(Company.id), page, per_page, count=count)
+    # Finnish and Swedish order (Å Ä Ö after Z): company.name_order, computed by the database
+    return await fetch_page(select.order_by(OrderByRaw("company.name_order")).order_by(Company.id), page, per_page,
+                            count=count)
 
 
 _ID_PREFIX = re.compile(r"\d{3,7}(-\d?)?")
