@@ -240,6 +240,8 @@ async def test_the_browser_preview_and_result_show_warnings_and_duplicates_besid
         assert upload["status"] == "checked", upload["message"]
         assert upload["dry_run"]["warnings"] == 1 and upload["dry_run"]["duplicates_in_file"] == 1
         assert upload["dry_run"]["created"] == 3
+        status = await c.get(f"/imports/uploads/{upload_id}/status", headers={"HX-Request": "true"})
+        assert "Warnings" in status.text and "Columns not imported" not in status.text  # every column mapped
         await c.post(f"/imports/uploads/{upload_id}/run", data={"_csrf_token": token}, follow_redirects=False)
         for _ in range(200):
             upload = await ImportUpload.select().where(ImportUpload.id == upload_id).output(load_json=True).first()

@@ -101,6 +101,7 @@ async def test_round_trip_mapping_profile_preview_run_errors_revert():
         assert await Company.count() == 0  # a dry run writes nothing
         status = await c.get(f"/imports/uploads/{upload_id}/status", headers={"HX-Request": "true"})
         assert "What the import will do" in status.text and "Run the import" in status.text
+        assert "Columns not imported: Lisätieto" in status.text  # the column skipped is named
         run = await c.post(f"/imports/uploads/{upload_id}/run", data={"_csrf_token": token}, follow_redirects=False)
         assert run.status_code == 303
         done = await _wait(c, upload_id, ("done", "failed"))

@@ -353,6 +353,7 @@ class _Context:
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     batch_id: int | None = None
     seen: dict[int, int] = field(default_factory=dict)  # hash of a key -> the line that had it first
+    last_first_line: int = 0  # after first_time() said False: the line that had the key first
     duplicates: list[tuple[int, list, str]] = field(default_factory=list)  # this chunk's, for the row file
     listed: int = 0  # warnings and duplicates the row file lists
     load_warnings: list[tuple[int, list, str]] = field(default_factory=list)  # this chunk's, from the loader
@@ -425,8 +426,6 @@ class _Context:
             return False
         self.seen[digest] = line
         return True
-
-    last_first_line: int = 0  # after first_time() said False: the line that had the key first
 
     def duplicate(self, line: int, cells: list, first_line: int, not_stored: str = "") -> None:
         """A row repeating an earlier one: counted by the caller, listed in the row file."""

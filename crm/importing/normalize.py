@@ -4,8 +4,9 @@ The reason is written for the admin who will open the error file ("Business ID '
 wrong check digit"). A row is refused only for what makes it unusable (no name, an invalid Business
 ID, no company for a contact or interaction, no date or kind for an interaction); a bad value in any
 other field is dropped with a warning (values["warnings"]) and the row kept (SPEC §6). A cell
-holding a placeholder ('Verkkosivuja ei löydy', '-', 'N/A') is blank. References to other records (company, contacts, advisor, department,
-programmes) are cleaned here and resolved against the database in load.py.
+holding a placeholder ('Verkkosivuja ei löydy', '-', 'N/A') is blank. References to other records
+(company, contacts, advisor, department, programmes) are cleaned here and resolved against the
+database in load.py.
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ def company_row(raw: Mapping[str, Any]) -> dict[str, Any]:
         elif "business_id" not in errors:
             errors["name"] = "The row has neither a company name nor a Business ID"
     _triage("companies", errors, values)
-    if values.get("postal_code") and "municipality_code" not in raw:
+    if values.get("postal_code") and "municipality_code" not in raw and values.get("country", "FI") == "FI":
         municipality = municipality_of(values["postal_code"])
         if municipality:
             values["municipality_code"] = municipality
