@@ -132,8 +132,17 @@ def raw_yardstick(path: Path) -> tuple[float, float]:
     return time.perf_counter() - started, time.process_time() - cpu
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+                for child in (task / "children").read_text().split()]
+    except OSError:
+        return []
+
+
 def timed(env: dict, *args: str) -> tuple[float, float, dict, float]:
-    """Seconds, peak RSS (MB, the child's own VmHWM polled from /proc), JSON summary and CPU seconds
+    """Seconds, peak RSS (MB: the child's VmHWM polled from /proc, plus its reader process's), JSON summary
+    and CPU seconds
     (user + system, from wait4: the machine may be shared, and CPU time does not count the waiting)."""
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "crm", *args, "--json"], env=env, cwd=tempfile.gettempdir(),
@@ -142,14 +151,15 @@ def timed(env: dict, *args: str) -> tuple[float, float, dict, float]:
     reader = threading.Thread(target=lambda: output.update(zip(("stdout", "stderr"), (
         process.stdout.read(), process.stderr.read()))))
     reader.start()
-    peak_kb, status_path = 0, Path(f"/proc/{process.pid}/status")
+    peaks: dict[int, int] = {}  # the child and its reader process: each one's own high-water mark
     while True:
-        try:
-            for line in status_path.read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peak_kb = max(peak_kb, int(line.split()[1]))
-        except OSError:
-            pass
+        for pid in (process.pid, *_children(process.pid)):
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peaks[pid] = max(peaks.get(pid, 0), int(line.split()[1]))
+            except OSError:
+                pass
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             break
@@ -158,7 +168,7 @@ def timed(env: dict, *args: str) -> tuple[float, float, dict, float]:
     reader.join()
     if process.returncode != 0:
         raise SystemExit(output["stderr"][-3000:])
-    return (time.perf_counter() - started, peak_kb / 1024, json.loads(output["stdout"].strip().splitlines()[-1]),
+    return (time.perf_counter() - started, sum(peaks.values()) / 1024, json.loads(output["stdout"].strip().splitlines()[-1]),
             usage.ru_utime + usage.ru_stime)
 
 
@@ -199,7 +209,7 @@ def bench_engine(engine: str, big: Path, big_records: int, small: Path, small_re
     print(f"  crm report study with coverage: {seconds:.2f} s (a new process, imports included)")
     env = fresh_database(engine, "crm_register_bench_small")
     seconds, rss, summary, cpu = timed(env, "ytj", "load", str(small), "--add-municipality", "049")
-    print(_line(f"smaller file, fresh database", small_records, seconds, rss, cpu)
+    print(_line("smaller file, fresh database", small_records, seconds, rss, cpu)
           + f"  added {summary['added']:,}")
 
 

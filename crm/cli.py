@@ -416,6 +416,37 @@ def ytj_load(file: Path, municipalities: tuple[str, ...], file_date: str | None,
                f"{summary.duplicates_in_file} duplicates in file, {summary.seconds} s")
 
 
+@ytj.command("fetch")
+@click.argument("business_id")
+@click.option("--apply", "apply_", is_flag=True, help="Apply it to the record as `crm ytj load` would (a batch).")
+@click.option("--api-url", default=None, help="The register's API (default: PRH's open-data YTJ API v3).")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 120), help="Seconds to wait.")
+def ytj_fetch(business_id: str, apply_: bool, api_url: str | None, timeout: float) -> None:
+    """Look one company up in the register's API (online; 300 queries a minute) and print what it says."""
+    import tempfile
+
+    from crm.domain.register import map_record
+    from crm.register.fetch import API_URL, LookupFailed, fetch_page, save_page
+    from crm.register.load import RegisterRefused, load_register
+
+    try:
+        page = fetch_page(business_id, api_url=api_url or API_URL, timeout=timeout)
+    except (LookupFailed, ValueError) as error:
+        _fail(str(error))
+    if not page["companies"]:
+        _fail(f"The register has no company with Business ID {business_id.strip()}")
+    record = map_record(page["companies"][0])
+    result: dict = {"business_id": record.business_id, **record.data()}
+    if apply_:
+        with tempfile.TemporaryDirectory() as folder:
+            try:
+                summary = run(load_register, save_page(page, Path(folder), record.business_id))
+            except RegisterRefused as error:
+                _fail(str(error))
+        result["applied"] = summary.as_dict()
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
 @main.command("export")
 @click.argument("kind", type=click.Choice(["companies", "contacts", "interactions"]))
 @click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
