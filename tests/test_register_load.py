@@ -268,6 +268,11 @@ async def test_coverage_of_the_municipality_s_registered_companies_in_the_study(
     from tests.webutil import client, login, make_user
 
     assert "coverage" not in await study()  # no register load yet
+    await make_user("manager@espoo.example", role="manager")
+    async with client() as http:
+        await login(http, "manager@espoo.example")
+        missing = await http.get("/reports/export", params={"table": "coverage", "format": "csv"})
+        assert missing.status_code == 404  # no register load has added a municipality yet
     await import_file("companies", write(tmp_path, "biz.csv", "Y-tunnus;Yritys\n0490001-4;Kuplatech\n"),
                       department="BIZ")
     await import_file("companies", write(tmp_path, "tyo.csv", "Y-tunnus;Yritys\n0490002-2;Toinen\n"),
@@ -287,7 +292,6 @@ async def test_coverage_of_the_municipality_s_registered_companies_in_the_study(
     result = crm("report", "study", "--json")
     assert one_json_object(result.stdout)["coverage"]["registered"] == 4
     assert "2 of 4 held by a department (50.0%)" in crm("report", "study").stdout
-    await make_user("manager@espoo.example", role="manager")
     async with client() as http:
         await login(http, "manager@espoo.example")
         html = (await http.get("/reports")).text
@@ -295,6 +299,13 @@ async def test_coverage_of_the_municipality_s_registered_companies_in_the_study(
         assert 'aria-describedby="coverage-table"' in html and "50.0 %" in html
         html = (await http.get("/reports?department=BIZ")).text
         assert "Held by " in html
+        csv = await http.get("/reports/export", params={"table": "coverage", "format": "csv"})
+        assert csv.status_code == 200
+        lines = csv.content.decode("utf-8-sig").splitlines()
+        assert lines[1:] == ["Registered companies;4", "Held by at least one department;2",
+                             "Share held by the city;50.0 %"]
+        xlsx = await http.get("/reports/export", params={"table": "coverage", "format": "xlsx"})
+        assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
 
 async def study_scope(code: str) -> dict:

@@ -14,12 +14,13 @@ from piccolo.columns.combination import WhereRaw
 from crm.domain import labels
 from crm.domain.industry import CLASSIFICATIONS
 from crm.domain.problems import N_
-from crm.reports import activity, companies, programmes
+from crm.reports import activity, companies, coverage, programmes
 from crm.reports.scope import Scope, counting, departments
 from crm.reports.study import company_count, mask_counts, overlap, served_by, sources
 from crm.tables import Company
 
-TABLES = ("summary", "overlap", "served_by", "sources", "activity", "programmes", "industries", "municipalities")
+TABLES = ("summary", "coverage", "overlap", "served_by", "sources", "activity", "programmes", "industries",
+          "municipalities")
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Overview:
     programmes: list[dict]
     industries: list[dict]
     municipalities: dict[str, int]
+    coverage: dict | None = None  # once a register load added a municipality (crm/reports/coverage.py)
 
     @property
     def months(self) -> list[str]:
@@ -87,6 +89,7 @@ async def overview(scope: Scope) -> Overview:
             programmes=await programmes.reach(counted),
             industries=await companies.industry_mix(counted),
             municipalities=await companies.municipalities(counted),
+            coverage=await coverage.coverage(counted),
         )
 
 
@@ -160,6 +163,17 @@ def tables(report: Overview, language: str = "en", section_name: Callable[[str |
             [t(N_("Municipality not known")), report.municipalities["unknown"]],
         ]),
     }
+    if report.coverage:
+        cover = report.coverage
+        rows = [[t(N_("Registered companies")), cover["registered"]],
+                [t(N_("Held by at least one department")), cover["held"]]]
+        if "held_by_department" in cover:
+            department = next(row for row in report.departments if row["id"] == report.headline.scope.department_id)
+            rows.append([t(N_("Held by %(department)s")) % {"department": names[department["code"]]},
+                         cover["held_by_department"]])
+        rows.append([t(N_("Share held by the city")), f"{cover['share'] * 100:.1f} %"])
+        result["coverage"] = ReportTable("coverage", t(N_("Coverage of the company register")),
+                                         [t(N_("Figure")), t(N_("Companies"))], rows)
     by_department = report.activity_by_department()
     ids = [row["id"] for row in report.departments]
     for month in report.months:

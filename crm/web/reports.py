@@ -12,7 +12,6 @@ from crm.domain import labels
 from crm.domain.industry import TOL2008_SECTION_NAMES
 from crm.i18n import format_date, request_language, translate
 from crm.importing.export import csv_bytes, xlsx_bytes
-from crm.reports.coverage import coverage
 from crm.reports.overview import TABLES, department_name, overview, programme_name, tables
 from crm.reports.scope import from_filters
 from crm.services import audit
@@ -56,7 +55,7 @@ class ReportController(Controller):
             programme_items=[(row["name"], row["companies"]) for row in programme_rows],
             place_items=[tuple(row) for row in report_tables["municipalities"].rows],
             industry_items=[(row[1], row[2]) for row in report_tables["industries"].rows],
-            coverage=_dated(await coverage(scope)),
+            coverage=_dated(report.coverage),
         )
 
     @get("/export")
@@ -70,7 +69,11 @@ class ReportController(Controller):
         scope, filters, _ = await from_filters(request.query_params)
         language = request_language(request)
         report = await overview(scope)
-        table = tables(report, language, _section_name(language), lambda text: translate(language, text))[name]
+        table = tables(report, language, _section_name(language), lambda text: translate(language, text)).get(name)
+        if table is None:  # coverage before any register load added a municipality
+            from litestar.exceptions import NotFoundException
+
+            raise NotFoundException("No such report table")
         await audit.record_now(  # a disclosure log entry (tiedonhallintalaki 906/2019 17 §)
             action="export", entity="report", entity_id=None, actor_id=request.user.id,
             changes={"table": [None, name], "format": [None, file_format],
