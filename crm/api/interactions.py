@@ -8,8 +8,6 @@ from litestar.params import FromPath, JSONBody
 
 from crm.api import schemas
 from crm.api.paging import PER_PAGE, next_cursor, page_number
-from crm.domain.access import can_change_interaction
-from crm.errors import Forbidden
 from crm.services import interactions, reads
 
 
@@ -58,21 +56,12 @@ class InteractionApi(Controller):
     async def update(self, request: Request, interaction_id: FromPath[int],
                      data: JSONBody[schemas.InteractionPatch]) -> schemas.Interaction:
         """Its author, the advisors of its department, managers and admins may correct it."""
-        await _changeable(request, interaction_id)
+        await reads.changeable_interaction(interaction_id, request.user)
         await interactions.update_interaction(interaction_id, schemas.given(data), actor_id=request.user.id)
         return interaction_out(await reads.interaction_for_user(interaction_id, request.user))
 
     @delete("/interactions/{interaction_id:int}", responses=schemas.problems(403, 404))
     async def remove(self, request: Request, interaction_id: FromPath[int]) -> None:
         """Deleted: kept for the audit trail, shown and counted nowhere (as on the web)."""
-        await _changeable(request, interaction_id)
+        await reads.changeable_interaction(interaction_id, request.user)
         await interactions.delete_interaction(interaction_id, actor_id=request.user.id)
-
-
-async def _changeable(request: Request, interaction_id: int) -> dict:
-    user = request.user
-    row = await reads.interaction_for_user(interaction_id, user)
-    if not can_change_interaction(user.role, user.id, user.department_id, row["created_by"], row["department"]):
-        raise Forbidden("Only the author, the advisors of the department that logged it, managers and admins "
-                        "correct or delete an interaction")
-    return row

@@ -17,6 +17,7 @@ from crm.domain.access import SEES_ALL_CONFIDENTIAL, can_change_interaction, can
 from crm.domain import register
 from crm.domain.industry import tol2008_divisions
 from crm.domain.ytunnus import business_id_in
+from crm.errors import Forbidden
 from crm.services.lookups import existing
 from crm.services.paging import Page, fetch_page
 from crm.services.sessions import CurrentUser
@@ -296,6 +297,15 @@ async def _attach_contacts_and_programmes(rows: list[dict]) -> None:
             programmes[link["interaction"]].append(link["programme.code"])
     for row in rows:
         row["contacts"], row["programmes"] = contacts[row["id"]], programmes[row["id"]]
+
+
+async def changeable_interaction(interaction_id: int, user: CurrentUser) -> dict:
+    """The interaction, if this user may correct or delete it (else Forbidden; deleted or unknown: NotFound)."""
+    row = await interaction_for_user(interaction_id, user)
+    if not can_change_interaction(user.role, user.id, user.department_id, row["created_by"], row["department"]):
+        raise Forbidden("Only the author, the advisors of the department that logged it, managers and admins "
+                        "correct or delete an interaction")
+    return row
 
 
 async def interaction_for_user(interaction_id: int, user: CurrentUser) -> dict:

@@ -9,7 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Response, Template
 
-from crm.domain.access import can_change_interaction, can_close_follow_up
+from crm.domain.access import can_close_follow_up
 from crm.errors import Forbidden, Invalid
 from crm.services import interactions, reads
 from crm.web.render import as_list, form_data, int_or_none, is_htmx, page, see_other
@@ -47,16 +47,6 @@ def _posted(data: dict, user) -> dict:
     values["department"] = int_or_none(data.get("department")) or user.department_id
     values["advisor"] = int_or_none(data.get("advisor"))
     return values
-
-
-async def _changeable(request: Request, interaction_id: int) -> dict:
-    """The interaction, if this user may correct or delete it (else 403; deleted or unknown: 404)."""
-    user = request.user
-    row = await reads.interaction_for_user(interaction_id, user)
-    if not can_change_interaction(user.role, user.id, user.department_id, row["created_by"], row["department"]):
-        raise Forbidden("Only the author, the advisors of the department that logged it, managers and admins "
-                        "correct or delete an interaction")
-    return row
 
 
 class InteractionController(Controller):
@@ -102,7 +92,7 @@ class InteractionController(Controller):
 
     @get("/interactions/{interaction_id:int}/edit")
     async def edit_interaction(self, request: Request, interaction_id: FromPath[int]) -> Template:
-        row = await _changeable(request, interaction_id)
+        row = await reads.changeable_interaction(interaction_id, request.user)
         values = {field: row[field] for field in ("kind", "subject", "notes", "confidential", "follow_up_done")}
         values.update(date=row["date"].isoformat(),
                       follow_up_date=row["follow_up_date"].isoformat() if row["follow_up_date"] else "",
@@ -113,7 +103,7 @@ class InteractionController(Controller):
     @post("/interactions/{interaction_id:int}/edit")
     async def update_interaction(self, request: Request, interaction_id: FromPath[int]) -> Template | Response:
         user = request.user
-        row = await _changeable(request, interaction_id)
+        row = await reads.changeable_interaction(interaction_id, request.user)
         data = await form_data(request)
         values = _posted(data, user)
         values["follow_up_done"] = bool(data.get("follow_up_done"))
@@ -131,11 +121,11 @@ class InteractionController(Controller):
 
     @get("/interactions/{interaction_id:int}/delete")
     async def confirm_delete_interaction(self, request: Request, interaction_id: FromPath[int]) -> Template:
-        return page("interactions/delete.html", row=await _changeable(request, interaction_id))
+        return page("interactions/delete.html", row=await reads.changeable_interaction(interaction_id, request.user))
 
     @post("/interactions/{interaction_id:int}/delete")
     async def delete_interaction(self, request: Request, interaction_id: FromPath[int]) -> Template | Response:
-        row = await _changeable(request, interaction_id)
+        row = await reads.changeable_interaction(interaction_id, request.user)
         if (await form_data(request)).get("confirmed") != "yes":  # asked first, on the server too
             return page("interactions/delete.html", row=row, status_code=422)
         await interactions.delete_interaction(interaction_id, actor_id=request.user.id)
