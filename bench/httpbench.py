@@ -74,3 +74,31 @@ def figures(timings: list[float]) -> str:
             f"max {ordered[-1] * 1000:7.0f} ms  ({len(ordered)} requests)")
 
 
+
+
+def add_record_options(parser) -> None:
+    """The options both HTTP benchmarks take for the record they run on (bench/dataset.py makes it)."""
+    parser.add_argument("url")
+    parser.add_argument("--generate", action="store_true", help="make the record first (bench/dataset.py)")
+    parser.add_argument("--companies", type=int, default=1_000_000)
+    parser.add_argument("--contacts", type=int, default=2_000_000)
+    parser.add_argument("--interactions", type=int, default=10_000_000)
+    parser.add_argument("--big", type=int, default=100_000)
+
+
+def generate_if_asked(args) -> None:
+    if args.generate:
+        sys.path.insert(0, str(ROOT / "bench"))
+        import dataset
+
+        started = time.perf_counter()
+        dataset.build(args.url, args.companies, args.contacts, args.interactions, args.big)
+        print(f"record generated in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def timed(base: str, emails: str | list[str], path: str, rounds: int, clients: int) -> str:
+    """The figures of one page class, or that it timed out (the other classes still run)."""
+    try:
+        return figures(asyncio.run(measure(base, emails, path, rounds, clients)))
+    except httpx.TimeoutException:
+        return "timed out (a request took over 120 s)"

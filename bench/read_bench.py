@@ -17,13 +17,12 @@ import argparse
 import asyncio
 import sqlite3
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from httpbench import ADVISORS, MANAGER, figures, measure, serve  # noqa: E402
+from httpbench import ADVISORS, MANAGER, add_record_options, generate_if_asked, serve, timed  # noqa: E402
 
 
 def sample_ids(url: str) -> dict:
@@ -69,24 +68,14 @@ def page_classes(ids: dict) -> dict[str, tuple[str, str | list[str]]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("url")
-    parser.add_argument("--generate", action="store_true")
+    add_record_options(parser)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--only", nargs="*", help="page classes to run (words of their names)")
-    parser.add_argument("--companies", type=int, default=1_000_000)
-    parser.add_argument("--contacts", type=int, default=2_000_000)
-    parser.add_argument("--interactions", type=int, default=10_000_000)
-    parser.add_argument("--big", type=int, default=100_000)
     args = parser.parse_args()
-    if args.generate:
-        import dataset
-
-        started = time.perf_counter()
-        dataset.build(args.url, args.companies, args.contacts, args.interactions, args.big)
-        print(f"record generated in {time.perf_counter() - started:.0f} s")
+    generate_if_asked(args)
     engine = "SQLite" if args.url.startswith("sqlite:") else "PostgreSQL"
     classes = page_classes(sample_ids(args.url))
     if args.only:
@@ -96,7 +85,7 @@ def main() -> None:
     try:
         print(f"{engine}, {args.clients} clients x {args.rounds} rounds, {args.workers} worker(s):")
         for name, (path, users) in classes.items():
-            print(f"  {name:32} {figures(asyncio.run(measure(base, users, path, args.rounds, args.clients)))}",
+            print(f"  {name:32} {timed(base, users, path, args.rounds, args.clients)}",
                   flush=True)
     finally:
         process.terminate()

@@ -14,7 +14,6 @@ at the same time; then the seconds `crm report study --json` takes. Not a test: 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from httpbench import MANAGER, figures, measure, serve  # noqa: E402
+from httpbench import MANAGER, add_record_options, generate_if_asked, serve, timed  # noqa: E402
 
 PAGES = {
     "reports": "/reports",
@@ -38,22 +37,12 @@ PAGES = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("url")
-    parser.add_argument("--generate", action="store_true")
+    add_record_options(parser)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--companies", type=int, default=1_000_000)
-    parser.add_argument("--contacts", type=int, default=2_000_000)
-    parser.add_argument("--interactions", type=int, default=10_000_000)
-    parser.add_argument("--big", type=int, default=100_000)
     args = parser.parse_args()
-    if args.generate:
-        import dataset
-
-        started = time.perf_counter()
-        dataset.build(args.url, args.companies, args.contacts, args.interactions, args.big)
-        print(f"record generated in {time.perf_counter() - started:.0f} s")
+    generate_if_asked(args)
     engine = "SQLite" if args.url.startswith("sqlite:") else "PostgreSQL"
     process = serve(args.url, args.port)
     base = f"http://127.0.0.1:{args.port}"
@@ -61,7 +50,7 @@ def main() -> None:
         for clients, rounds in ((1, args.rounds), (args.clients, max(2, args.rounds // 4))):
             print(f"{engine}, {clients} client(s):")
             for name, path in PAGES.items():
-                print(f"  {name:28} {figures(asyncio.run(measure(base, MANAGER, path, rounds, clients)))}")
+                print(f"  {name:28} {timed(base, MANAGER, path, rounds, clients)}", flush=True)
     finally:
         process.terminate()
         process.wait(timeout=30)
