@@ -20,12 +20,47 @@ from urllib.parse import unquote, urlsplit
 import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 from crm.settings import Settings
 
 
 SQLITE_CONNECTIONS = 4  # kept open by the app for statements outside a transaction
+WRITE_LOCK_POLL_SECONDS = 0.002
+HANDOFF_SECONDS = 0.01  # a long writer's pause between its transactions (see hand_off)
+
+
+class PatientSQLiteTransaction(SQLiteTransaction):
+    """BEGIN IMMEDIATE that asks for the write lock every 2 ms until the busy timeout, instead of
+    SQLite's busy handler (which sleeps up to 100 ms between tries): a writer waiting behind an import
+    that commits chunk after chunk (crm/importing/load.py) gets in during the import's short pause
+    between two chunks, not only after the import. A BEGIN that gives up closes its connection."""
+
+    async def begin(self):
+        if self.transaction_type is not TransactionType.immediate:
+            return await super().begin()
+        patience = float(self.engine.connection_kwargs.get("timeout", 5))
+        deadline = asyncio.get_running_loop().time() + patience
+        try:
+            await self.connection.execute("PRAGMA busy_timeout = 0")
+            while True:
+                try:
+                    await self.connection.execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError as error:
+                    if not is_locked(error) or asyncio.get_running_loop().time() >= deadline:
+                        raise
+                    await asyncio.sleep(WRITE_LOCK_POLL_SECONDS)
+            await self.connection.execute(f"PRAGMA busy_timeout = {int(patience * 1000)}")
+        except BaseException:
+            await self.connection.close()
+            raise
+
+
+async def hand_off() -> None:
+    """Between two transactions of a long SQLite writer: a pause in which a waiting writer takes the lock."""
+    if is_sqlite():
+        await asyncio.sleep(HANDOFF_SECONDS)
 
 
 class PooledSQLiteEngine(SQLiteEngine):
@@ -47,6 +82,10 @@ class PooledSQLiteEngine(SQLiteEngine):
             await connection.execute("PRAGMA foreign_keys = 1")
             self._connections.append(connection)
             self._idle.put_nowait(connection)
+
+    def transaction(self, transaction_type: TransactionType = TransactionType.deferred,
+                    allow_nested: bool = True) -> SQLiteTransaction:
+        return PatientSQLiteTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
 
     async def close_connections(self) -> None:
         connections, self._connections, self._idle, self._loop = self._connections, [], None, None

@@ -74,6 +74,28 @@ async def revert_batch(batch_id: int, *, actor_id: int | None = None) -> RevertS
     return summary
 
 
+async def roll_back(batch_id: int, started_at: dt.datetime) -> str:
+    """Undo what the committed chunks of a running batch wrote (SQLite, crm/importing/load.py), in
+    one transaction: what revert does, but for records edited since the batch started (by someone
+    else, while it ran), which are left alone and named. The batch keeps no rows, prior values or
+    holdings; the caller marks it failed. Returns what was done, for the batch's message."""
+    summary = RevertSummary(batch_id=batch_id)
+    async with db.write_transaction():
+        touched = await _companies_of(batch_id)
+        await _restore_updated(batch_id, started_at, summary)
+        await _remove_created(batch_id, started_at, summary)
+        await holdings.remove_batch_holdings(batch_id)
+        await ImportChange.delete().where(ImportChange.import_batch == batch_id)
+        await ImportRowError.delete().where(ImportRowError.import_batch == batch_id)
+        await ImportBatch.update({ImportBatch.status: "failed"}).where(ImportBatch.id == batch_id)
+        await tallies.refresh_companies(touched)
+        await tallies.compact()
+    note = f"rolled back: {summary.removed} removed, {summary.restored} restored"
+    if summary.left_alone:
+        note += "; left alone: " + "; ".join(summary.left_alone[:20])
+    return note
+
+
 async def _companies_of(batch_id: int) -> list[int]:
     """Every company whose count the batch changed: the ones it holds, and the ones it updated."""
     rows = await db.fetch_all(

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from crm import db
 from crm.importing import heartbeat
+from crm.importing.batches import roll_back
 from crm.importing.load import ImportRefused, import_file
 from crm.importing.uploads import (
     REMOVED_AFTER_RUN,
@@ -102,18 +103,21 @@ async def recover_interrupted() -> list[str]:
     """At start, and whenever asked: runs whose process stopped (their heartbeat is gone or stale)
     did not commit; say so. A run another process (or the CLI) is still beating for is left alone.
     Returns the runs marked failed, e.g. ['upload-3', 'batch-12']."""
-    message = "Interrupted by a restart; the database was left as it was"
+    message = "Interrupted by a restart"
     # read first, without the write lock (a live SQLite import holds it): write only for dead runs
     uploads = [row["id"] for row in await ImportUpload.select(ImportUpload.id).where(
         ImportUpload.status.is_in(["checking", "running"])) if not heartbeat.alive(f"upload-{row['id']}")]
     batches = [row["id"] for row in await ImportBatch.select(ImportBatch.id).where(
         ImportBatch.status == "running") if not heartbeat.alive(f"batch-{row['id']}")]
-    if uploads or batches:
+    for batch in await ImportBatch.select(ImportBatch.id, ImportBatch.started_at).where(
+            ImportBatch.id.is_in(batches or [0]) & (ImportBatch.status == "running")):
+        # on SQLite its committed chunks go (load.py); on PostgreSQL nothing of it was committed
+        note = await roll_back(batch["id"], batch["started_at"])
+        await ImportBatch.update({ImportBatch.message: f"{message}: {note}"}).where(ImportBatch.id == batch["id"])
+    if uploads:
         async with db.write_transaction():
             await ImportUpload.update({ImportUpload.status: "failed", ImportUpload.message: message}).where(
-                ImportUpload.id.is_in(uploads or [0]) & ImportUpload.status.is_in(["checking", "running"]))
-            await ImportBatch.update({ImportBatch.status: "failed", ImportBatch.message: message}).where(
-                ImportBatch.id.is_in(batches or [0]) & (ImportBatch.status == "running"))
+                ImportUpload.id.is_in(uploads) & ImportUpload.status.is_in(["checking", "running"]))
     return [f"upload-{number}" for number in uploads] + [f"batch-{number}" for number in batches]
 
 

@@ -1,4 +1,13 @@
-"""Match and bulk-write one file, in one database transaction per batch.
+"""Match and bulk-write one file: a batch is all or nothing (SPEC §6).
+
+PostgreSQL writes a batch in one transaction: other writers only wait for the rows it holds.
+SQLite has one write lock for the whole database, so a batch there commits chunk by chunk, each a
+short transaction, and other writers get the lock in between (SPEC §7). A SQLite batch that fails
+half-way is rolled back by its own revert data (batches.roll_back), in one transaction, before it
+is marked failed; one whose process died is rolled back by recover_interrupted() at the next start.
+While it runs, its records are visible and count in the study (running batches hold, SPEC §9).
+A SQLite dry run rolls back each chunk's transaction and carries what the next chunk must find
+(records created by name) in memory.
 
 Every input row lands in exactly one bucket:
 rows = created + updated + unchanged + duplicates_in_file + errors.
@@ -16,6 +25,7 @@ import asyncio
 import contextlib
 import csv
 import datetime as dt
+import functools
 import hashlib
 import json
 import operator
@@ -35,7 +45,7 @@ from crm.importing.mapping import (
     header_key,
     propose_mapping,
 )
-from crm.importing import heartbeat, rowfile
+from crm.importing import batches, heartbeat, rowfile
 from crm.importing.normalize import RowError
 from crm.importing.prepare import chunks_of, few_collections
 from crm.importing.read import Unreadable, open_source
@@ -166,23 +176,35 @@ async def import_file(
     errors = _ErrorFile(error_path, source.headers) if error_path else None
     # other processes see a real run alive while it beats (crm/importing/heartbeat.py)
     beating = heartbeat.beating(f"batch-{summary.batch_id}") if summary.batch_id else contextlib.nullcontext()
+    context.dry_run, bounded = dry_run, db.is_sqlite()
+    if dry_run and bounded:
+        context.made = {}
     try:
-        async with beating, db.write_transaction(), few_collections():
-            await db.use_bulk_cache()
-            if dry_run:  # the batch row exists only inside the rolled-back transaction
-                batch = ImportBatch(**batch_values)
-                await batch.save()
-                context.batch_id = batch.id
-            await _load_all(source, mapping, context, summary, errors, progress, chunk_rows)
-            if dry_run:
-                raise _DryRunDone
-            await _finish(summary, context)
+        async with beating, few_collections():
+            if bounded:
+                step = functools.partial(_chunk_transaction, context, batch_values)
+                await _load_all(source, mapping, context, summary, errors, progress, chunk_rows, step)
+                if not dry_run:
+                    async with db.write_transaction():
+                        await _finish(summary, context)
+            else:
+                async with db.write_transaction():
+                    if dry_run:  # the batch row exists only inside the rolled-back transaction
+                        context.batch_id = await _dry_run_batch(batch_values)
+                    await _load_all(source, mapping, context, summary, errors, progress, chunk_rows,
+                                    contextlib.nullcontext)
+                    if dry_run:
+                        raise _DryRunDone
+                    await _finish(summary, context)
     except _DryRunDone:
         pass
     except BaseException as error:
         if summary.batch_id is not None:
+            message = f"{type(error).__name__}: {error}"[:1500]
+            if bounded:  # the chunks committed so far go, by the batch's own revert data
+                message += "; " + await batches.roll_back(summary.batch_id, context.now)
             await ImportBatch.update(
-                {ImportBatch.status: "failed", ImportBatch.message: f"{type(error).__name__}: {error}"[:2000],
+                {ImportBatch.status: "failed", ImportBatch.message: message[:2000],
                  ImportBatch.finished_at: dt.datetime.now(dt.timezone.utc)}
             ).where(ImportBatch.id == summary.batch_id)
         if errors:  # it would list rows of a batch that was rolled back
@@ -229,23 +251,46 @@ async def _finish(summary: Summary, context: _Context) -> None:
     )
 
 
-async def _load_all(source, mapping, context, summary, errors, progress, chunk_rows) -> None:
-    """Write each prepared chunk while the next one is read and normalised (crm/importing/prepare.py)."""
+async def _dry_run_batch(batch_values: dict) -> int:
+    batch = ImportBatch(**batch_values)
+    await batch.save()
+    return batch.id
+
+
+@contextlib.asynccontextmanager
+async def _chunk_transaction(context: _Context, batch_values: dict):
+    """SQLite: one chunk's writes, in a transaction of their own (a dry run's is rolled back)."""
+    try:
+        async with db.write_transaction():
+            await db.use_bulk_cache()
+            if context.dry_run:  # the batch row exists only inside the rolled-back transaction
+                context.batch_id = await _dry_run_batch(batch_values)
+            yield
+            if context.dry_run:
+                raise _DryRunDone
+    except _DryRunDone:
+        pass
+    await db.hand_off()
+
+
+async def _load_all(source, mapping, context, summary, errors, progress, chunk_rows, step) -> None:
+    """Write each prepared chunk, inside `step()`, while the next one is read and normalised
+    (crm/importing/prepare.py)."""
     loader = LOADERS[context.kind]
     async with chunks_of(source, context.kind, mapping, chunk_rows) as chunks:
         async for count, good, failed, warned in chunks:
-            failed += await loader(good, context, summary)
+            async with step():
+                failed += await loader(good, context, summary)
+                await _record_errors(failed, context, None)
+                # A warning of a row that failed later or repeated an earlier one is no news: its own entry says why.
+                skipped = {line for line, _, _ in failed} | {line for line, _, _ in context.duplicates}
+                warned = _one_per_row(warned + context.load_warnings, skipped)
+                await _record_notes(warned + context.duplicates, context)
             summary.rows += count
             summary.errors += len(failed)
-            await _record_errors(failed, context, None)
-            # A warning of a row that failed later or repeated an earlier one is no news: its own entry says why.
-            skipped = {line for line, _, _ in failed} | {line for line, _, _ in context.duplicates}
-            warned = _one_per_row(warned + context.load_warnings, skipped)
-            context.load_warnings = []
             summary.warnings += len(warned)
             notes = warned + context.duplicates
-            await _record_notes(notes, context)
-            context.duplicates = []
+            context.load_warnings, context.duplicates = [], []
             if errors and (failed or notes):
                 errors.write(sorted(failed + notes, key=operator.itemgetter(0)))
             if progress:
@@ -360,6 +405,9 @@ class _Context:
     held: set[tuple[int, int]] = field(default_factory=set)
     business_id_column: int | None = None
     invalid_business_ids: int = 0
+    dry_run: bool = False
+    # a SQLite dry run rolls each chunk back: the records it created by name, for the next chunks
+    made: dict[int, list[dict]] | None = None
 
     @classmethod
     async def create(cls, kind: str, department: str | None, actor_id: int | None) -> _Context:
@@ -401,6 +449,22 @@ class _Context:
         await tallies.add_holders(pair for pair in sorted(new) if pair[0] not in skip)
         await tallies.refresh_keys(updated)
         await holdings.add_batch_holdings(self.batch_id, sorted(new), self.now.date())
+
+    def made_before(self, found: dict[str, Any], keys: Iterable[str], many: bool = False) -> None:
+        """A SQLite dry run: add to what the database `found` (key -> record, or a list with `many`)
+        the records earlier chunks created under these keys, as a real run's database would hold them."""
+        if not self.made:
+            return
+        for key in set(keys):
+            earlier = self.made.get(hash(key))
+            if earlier and many:
+                found.setdefault(key, []).extend(earlier)
+            elif earlier:
+                found.setdefault(key, earlier[0])
+
+    def making(self, key: str, record: dict) -> None:
+        if self.made is not None:
+            self.made.setdefault(hash(key), []).append(record)
 
     def claim(self, entity: str, stored: dict, line: int = 0) -> bool:
         """True for the first row of the file that matches this stored record. A record the batch
@@ -535,6 +599,8 @@ async def load_companies(good, context: _Context, summary: Summary) -> list:
             values["programmes"] = context.known_programme_ids(codes, line, cells)
         resolved.append((line, cells, values))
     by_id, by_name = await _existing_companies([values for _, _, values in resolved])
+    context.made_before(by_name, (f"{values.get('name_key')}|{values.get('postal_code', '')}"
+                                  for _, _, values in resolved), many=True)
     new, changed, new_lines = [], [], []
     first_rows: dict[int, dict] = {}  # line -> values, of this chunk's rows, for what a duplicate differs in
     for line, cells, values in resolved:
@@ -568,9 +634,10 @@ async def load_companies(good, context: _Context, summary: Summary) -> list:
             new.append(values)
             new_lines.append(line)
             # Later rows of this chunk find it by name, as rows of the next chunk will.
-            by_name.setdefault(name_and_postal_code, []).append(
-                {"id": None, "business_id": business_id, "name": values.get("name"),
-                 "company_form": values.get("company_form"), "line": line})
+            made = {"id": None, "business_id": business_id, "name": values.get("name"),
+                    "company_form": values.get("company_form"), "line": line}
+            by_name.setdefault(name_and_postal_code, []).append(made)
+            context.making(name_and_postal_code, made)
         else:
             changed.append((stored, _keep_stored(stored, _with_classification(stored, values))))
     created_ids = await _insert_companies(new, context)
@@ -766,6 +833,7 @@ async def load_contacts(good, context: _Context, summary: Summary) -> list:
             summary.duplicates_in_file += 1
             context.duplicate(line, cells, context.last_first_line)
     stored_by_email, stored_by_person = await _existing_contacts(fresh)
+    context.made_before(stored_by_person, (f"{values['person_key']}|{values['company_id']}" for values in fresh))
     links = await _existing_links([values["company_id"] for values in fresh])
     new, changed, new_links = [], [], []
     for values in fresh:
@@ -788,8 +856,10 @@ async def load_contacts(good, context: _Context, summary: Summary) -> list:
         if stored is None:
             new.append(values)
             # Later rows of this chunk find the person by name, as rows of the next chunk will.
-            stored_by_person.setdefault(f"{values['person_key']}|{values['company_id']}",
-                                        {"id": None, "email": email, "line": values["row"][0]})
+            person = f"{values['person_key']}|{values['company_id']}"
+            if person not in stored_by_person:
+                stored_by_person[person] = {"id": None, "email": email, "line": values["row"][0]}
+                context.making(person, stored_by_person[person])
             continue
         link_missing = (stored["id"], values["company_id"]) not in links
         if link_missing:

@@ -31,8 +31,10 @@ COMPACT_ABOVE = 2_000  # delta rows a tally may hold before a bulk writer folds 
 MAX_DEPARTMENT_ID = 63
 
 MASK_SQL = "SUM(DISTINCT CAST(1 AS BIGINT) << (company_source.department - 1))"
+# A running batch holds too: on SQLite its chunks commit one by one (crm/importing/load.py), and a
+# company another writer counts again meanwhile must keep the bits they added.
 HELD_SQL = ("company_source.department IS NOT NULL AND (company_source.import_batch IS NULL OR "
-            "company_source.import_batch IN (SELECT id FROM import_batch WHERE status = 'committed'))")
+            "company_source.import_batch IN (SELECT id FROM import_batch WHERE status IN ('committed', 'running')))")
 STATE_COLUMNS = "study_mask, study_section, study_place"
 
 State = tuple[int, str, str]  # (mask, section, place)
