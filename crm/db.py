@@ -63,6 +63,20 @@ async def hand_off() -> None:
         await asyncio.sleep(HANDOFF_SECONDS)
 
 
+@contextlib.asynccontextmanager
+async def chunk_transaction():
+    """One chunk of a long writer (an import, a register load). SQLite: a write transaction of its own,
+    with the bulk page cache, then hand_off(): other writers wait for a chunk, not for the whole file.
+    PostgreSQL: nothing, the writer's one transaction is open around every chunk."""
+    if not is_sqlite():
+        yield
+        return
+    async with write_transaction():
+        await use_bulk_cache()
+        yield
+    await hand_off()
+
+
 class PooledSQLiteEngine(SQLiteEngine):
     """Piccolo's SQLite engine, but a statement outside a transaction runs on one of the connections
     the app opened at its start (in that event loop) instead of a new one. Transactions still get a

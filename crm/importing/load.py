@@ -182,7 +182,7 @@ async def import_file(
     try:
         async with beating, few_collections():
             if bounded:
-                step = functools.partial(_chunk_transaction, context, batch_values)
+                step = functools.partial(_sqlite_chunk, context, batch_values)
                 await _load_all(source, mapping, context, summary, errors, progress, chunk_rows, step)
                 if not dry_run:
                     async with db.write_transaction():
@@ -258,19 +258,17 @@ async def _dry_run_batch(batch_values: dict) -> int:
 
 
 @contextlib.asynccontextmanager
-async def _chunk_transaction(context: _Context, batch_values: dict):
+async def _sqlite_chunk(context: _Context, batch_values: dict):
     """SQLite: one chunk's writes, in a transaction of their own (a dry run's is rolled back)."""
     try:
-        async with db.write_transaction():
-            await db.use_bulk_cache()
+        async with db.chunk_transaction():
             if context.dry_run:  # the batch row exists only inside the rolled-back transaction
                 context.batch_id = await _dry_run_batch(batch_values)
             yield
             if context.dry_run:
                 raise _DryRunDone
     except _DryRunDone:
-        pass
-    await db.hand_off()
+        await db.hand_off()
 
 
 async def _load_all(source, mapping, context, summary, errors, progress, chunk_rows, step) -> None:

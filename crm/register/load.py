@@ -1,7 +1,8 @@
 """`crm ytj load`: apply the company register's records to the companies with the same Business ID
 (SPEC §11), and with `add_municipalities` add the municipality's companies the record lacks.
 
-One database transaction: a file that breaks off midway leaves the database as it was. The load is
+All or nothing, like an import (crm/importing/load.py): on PostgreSQL one transaction; on SQLite a
+transaction per chunk, and a load that breaks off midway is undone by its own revert data. The load is
 an import batch of kind 'register', so `crm import revert` undoes it: it restores the prior values
 of the companies it updated (kept in import_change) and removes the companies it added. The
 register wins for the fields it holds (crm/domain/register.py); a field it leaves blank keeps the
@@ -13,6 +14,7 @@ its date. A company the register alone brought is held by no department (a compa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -26,6 +28,8 @@ from typing import Any, Callable, Iterable, Iterator
 from crm import db, search
 from crm.domain.names import company_search_text, name_key
 from crm.domain.register import HELD_FIELDS, RegisterRecord, map_record, merged_other_names
+from crm.importing import heartbeat
+from crm.importing.batches import roll_back
 from crm.importing.prepare import _ahead, few_collections
 from crm.register.read import RegisterFile, Unreadable, open_register_file
 from crm.services import audit, tallies
@@ -172,15 +176,21 @@ async def load_register(
     context = _Context(batch_id=batch.id, now=now, file=path.name, file_date=source.date,
                        municipalities=set(municipalities), actor_id=actor_id)
     try:
-        async with db.write_transaction():
-            await db.use_bulk_cache()
+        # SQLite: a transaction per chunk (db.chunk_transaction); PostgreSQL: this one around them all
+        # other processes see it alive while it beats, and leave it alone (crm/importing/heartbeat.py)
+        async with heartbeat.beating(f"batch-{batch.id}"), \
+                contextlib.nullcontext() if db.is_sqlite() else db.write_transaction():
             await _load_all(source, context, summary, progress, chunk_size)
             if summary.companies_in_file == 0:
                 raise RegisterRefused(f"{path.name}: the file holds no company records")
-            await _finish(summary, context)
+            async with db.write_transaction():
+                await _finish(summary, context)
     except BaseException as error:
+        message = f"{type(error).__name__}: {error}"[:1500]
+        if db.is_sqlite():  # the chunks committed so far go, by the batch's own revert data
+            message += "; " + await roll_back(batch.id, now)
         await ImportBatch.update(
-            {ImportBatch.status: "failed", ImportBatch.message: f"{type(error).__name__}: {error}"[:2000],
+            {ImportBatch.status: "failed", ImportBatch.message: message[:2000],
              ImportBatch.finished_at: dt.datetime.now(dt.timezone.utc)}).where(ImportBatch.id == batch.id)
         if isinstance(error, Unreadable):
             raise RegisterRefused(str(error)) from None
@@ -199,6 +209,7 @@ class _Context:
     file_date: dt.date
     municipalities: set[str]
     actor_id: int | None
+    dated: list[int] = field(default_factory=list)  # unchanged companies, now known as of the file's date
 
     @property
     def stamp(self):
@@ -216,8 +227,9 @@ async def _load_all(source: RegisterFile, context: _Context, summary: RegisterSu
             summary.companies_in_file += chunk.read
             summary.invalid += len(chunk.invalid)
             summary.duplicates_in_file += chunk.duplicates
-            await _record_invalid(chunk.invalid, context)
-            await _apply(chunk.records, context, summary)
+            async with db.chunk_transaction():
+                await _record_invalid(chunk.invalid, context)
+                await _apply(chunk.records, context, summary)
             if progress:
                 progress(chunk.bytes_read, source.size, summary.companies_in_file)
 
@@ -329,8 +341,7 @@ async def _apply(records: list[RegisterRecord], context: _Context, summary: Regi
     summary.updated += len(updates)
     summary.unchanged = summary.matched - summary.updated
     await _write_updates(updates, context)
-    await db.execute_many("UPDATE company SET register_date = ? WHERE id = ?",
-                          [(_bound_date(context), company_id) for company_id in dated])
+    context.dated += dated  # dated at the end (_finish): revert data does not bring back a date
     await _insert(new, context)
     summary.added += len(new)
     summary.ceased += sum(record.ceased for record in new)  # none: ceased companies are not added
@@ -419,6 +430,8 @@ async def _finish(summary: RegisterSummary, context: _Context) -> None:
     counts = {"rows": summary.companies_in_file, "created": summary.added, "updated": summary.updated,
               "unchanged": summary.unchanged, "duplicates_in_file": summary.duplicates_in_file,
               "errors": summary.invalid}
+    await db.execute_many("UPDATE company SET register_date = ? WHERE id = ?",
+                          [(_bound_date(context), company_id) for company_id in context.dated])
     await ImportBatch.update(
         {**counts, ImportBatch.invalid_business_ids: summary.invalid, ImportBatch.status: "committed",
          ImportBatch.finished_at: dt.datetime.now(dt.timezone.utc)}).where(ImportBatch.id == context.batch_id)
