@@ -37,6 +37,7 @@ from crm.tables import (
 )
 
 PER_PAGE = 25
+TOL2008_DIVISIONS = {letter: tol2008_divisions(letter) for letter in "ABCDEFGHIJKLMNOPQRSTU"}
 # The orders the lists offer, each served by an index (so a page of a million companies stays fast):
 # company.name_order and contact.name_order are Finnish and Swedish order (Å Ä Ö after Z), computed
 # by the database (migrations 2026-12-02T02:00 and T09:20); the id breaks ties.
@@ -46,8 +47,6 @@ COMPANY_ORDERS = {
 }
 CONTACT_ORDERS = {"name": ("contact.name_order", "contact.id")}  # index contact_name_order
 assert set(COMPANY_ORDERS) == set(COMPANY_SORTS) and set(CONTACT_ORDERS) == set(CONTACT_SORTS)
-
-
 # a person's current roles before the ended ones (NULL sorts first on SQLite but last on PostgreSQL)
 CURRENT_FIRST = OrderByRaw("company_contact.end_date IS NOT NULL")
 
@@ -56,7 +55,6 @@ def _ordered(select: Any, orders: dict[str, tuple[str, ...]], sort: Sort) -> Any
     for expression in orders[sort.column]:  # every column one way: the index is read forwards or backwards
         select = select.order_by(OrderByRaw(expression), ascending=not sort.descending)
     return select
-TOL2008_DIVISIONS = {letter: tol2008_divisions(letter) for letter in "ABCDEFGHIJKLMNOPQRSTU"}
 
 
 async def search_companies(
