@@ -362,6 +362,7 @@ class LoginAttempt(Table):
     email = Varchar(length=254, index=True, help_text="As typed, lower-case")
     address = Varchar(length=45, index=True, help_text="Client IP address")
     succeeded = Boolean(null=True, default=None, help_text="None while the password is being checked")
+    kind = Varchar(length=10, default="login", help_text="login (the login form) or password (/profile's check)")
 
 
 class WebSession(Table, tablename="web_session"):

@@ -167,6 +167,82 @@ def test_the_menu_folds_into_a_button_at_phone_width(entry, server, browser):  #
     context.close()
 
 
+def test_the_search_filters_fold_away_at_phone_width_unless_one_is_set(entry, server, browser):  # noqa: F811
+    problems = {}
+    phone = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844}, bypass_csp=True)
+    page = phone.new_page()
+    _log_in(page, server)
+    page.goto(server + "/companies")
+    summary = page.locator(".more-filters > summary")
+    assert summary.is_visible() and summary.inner_text().strip() == "Filters"
+    assert page.get_by_label("Name or Business ID").is_visible()
+    assert not page.get_by_label("Served by").is_visible()
+    # the first screen shows the search box and results, not a page of selects
+    assert page.locator("#results").bounding_box()["y"] < 400
+    problems["phone, closed"] = _axe(page)
+    summary.click()
+    assert page.get_by_label("Served by").is_visible()
+    page.get_by_label("Postal code").fill("02150")
+    page.get_by_label("Postal code").press("Enter")  # the form submits; the filter set keeps them open
+    page.wait_for_url("**/companies?*postal_code=02150*")
+    page.goto(server + "/companies?postal_code=02150")
+    assert page.get_by_label("Served by").is_visible() and "(1)" in summary.inner_text()
+    problems["phone, a filter set"] = _axe(page)
+    phone.close()
+    desktop = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    wide = desktop.new_page()
+    _log_in(wide, server)
+    wide.goto(server + "/companies")
+    assert wide.get_by_label("Served by").is_visible() and wide.get_by_label("Hide ceased companies").is_visible()
+    assert not wide.locator(".more-filters > summary").is_visible()
+    problems["desktop"] = _axe(wide)
+    desktop.close()
+    assert problems == {name: [] for name in problems}
+
+
+@pytest.fixture
+async def more_rows(entry) -> dict:
+    for name, postal_code in (("Öljy Oy", "02100"), ("Äijän Kahvila Ky", "00100"), ("Alfa Oy", "02200")):
+        await create_company({"name": name, "postal_code": postal_code, "city": "Espoo"})
+    for last, first in (("Öhman", "Olli"), ("Zyskowicz", "Ben"), ("Äijä", "Aino"), ("Åberg", "Lars")):
+        await create_contact({"first_name": first, "last_name": last})
+    return entry
+
+
+def test_the_lists_sort_by_their_column_headers(more_rows, server, browser):  # noqa: F811
+    problems = {}
+    for width in (1280, 390):
+        context = browser.new_context(locale="en-GB", viewport={"width": width, "height": 844}, bypass_csp=True)
+        page = context.new_page()
+        _log_in(page, server)
+        page.goto(server + "/companies")
+        names = page.locator("#results tbody td:first-child a")
+        assert names.all_inner_texts() == ["Alfa Oy", "Kuplatech Oy", "Äijän Kahvila Ky", "Öljy Oy"]
+        page.get_by_role("link", name="Company (sort in descending order)").click()
+        page.wait_for_url("**/companies?sort=-name")
+        assert names.all_inner_texts() == ["Öljy Oy", "Äijän Kahvila Ky", "Kuplatech Oy", "Alfa Oy"]
+        assert page.locator("th[aria-sort]").get_attribute("aria-sort") == "descending"
+        page.get_by_role("link", name="Address (sort in ascending order)").click()
+        page.wait_for_url("**/companies?sort=postal_code")
+        assert names.all_inner_texts() == ["Äijän Kahvila Ky", "Öljy Oy", "Kuplatech Oy", "Alfa Oy"]
+        page.get_by_label("Name or Business ID").press_sequentially("oy")  # the order stays as you type
+        page.wait_for_url("**/companies?*q=oy*")
+        assert "sort=postal_code" in page.url
+        page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 3")
+        assert names.all_inner_texts() == ["Öljy Oy", "Kuplatech Oy", "Alfa Oy"]
+        problems[f"companies sorted {width}"] = _axe(page)
+        page.goto(server + "/contacts")
+        people = page.locator("#results tbody td:first-child a")
+        assert [" ".join(name.split()) for name in people.all_inner_texts()][-4:] == [
+            "Ben Zyskowicz", "Lars Åberg", "Aino Äijä", "Olli Öhman"]
+        page.get_by_role("link", name="Name (sort in descending order)").click()
+        page.wait_for_url("**/contacts?sort=-name")
+        assert " ".join(people.first.inner_text().split()) == "Olli Öhman"
+        problems[f"contacts sorted {width}"] = _axe(page)
+        context.close()
+    assert problems == {name: [] for name in problems}
+
+
 @pytest.mark.skipif(not os.environ.get("CRM_SCREENSHOTS"), reason="CRM_SCREENSHOTS=dir takes the screenshots")
 def test_screenshots_in_finnish_and_swedish(entry, server, browser):  # noqa: F811
     folder = Path(os.environ["CRM_SCREENSHOTS"])

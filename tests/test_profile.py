@@ -67,3 +67,71 @@ async def test_the_profile_needs_a_login():
     async with client() as c:
         response = await c.get("/profile", headers=HTML, follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+TOO_MANY = {"en": "Too many wrong passwords. Try again in 15 minutes.",
+            "fi": "Liian monta väärää salasanaa. Yritä uudelleen 15 minuutin kuluttua.",
+            "sv": "För många felaktiga lösenord. Försök igen om 15 minuter."}
+
+
+@pytest.mark.parametrize("language", ["en", "fi", "sv"])
+async def test_wrong_current_passwords_are_limited_like_logins(language):
+    from crm.services.users import create_user
+
+    user_id = await create_user(email="aino@espoo.example", name="Aino", role="advisor", department="BIZ",
+                                password=PASSWORD, language=language)
+    async with client() as c:
+        token = await login(c, "aino@espoo.example")
+        for number in range(5):
+            wrong = await c.post("/profile/password", data={"current_password": f"guess-{number}",
+                                                            "new_password": NEW, "_csrf_token": token})
+            assert wrong.status_code == 422 and 'id="e-current_password"' in wrong.text
+        refused = await c.post("/profile/password", data={"current_password": PASSWORD, "new_password": NEW,
+                                                          "_csrf_token": token})
+        assert refused.status_code == 429 and TOO_MANY[language] in refused.text
+        assert 'id="e-current_password"' in refused.text and 'aria-invalid="true"' in refused.text
+    stored = (await User.select(User.password_hash).where(User.id == user_id).first())["password_hash"]
+    from crm.services.users import verify_password
+
+    assert await verify_password(stored, PASSWORD)  # unchanged: the sixth was not checked
+    async with client() as c:  # the login form counts apart: its owner still logs in
+        await login(c, "aino@espoo.example")
+
+
+async def test_a_right_current_password_forgives_the_typos_before_it():
+    await make_user("aino@espoo.example")
+    async with client() as c:
+        token = await login(c, "aino@espoo.example")
+        for number in range(4):
+            await c.post("/profile/password", data={"current_password": f"typo-{number}", "new_password": NEW,
+                                                    "_csrf_token": token})
+        short = await c.post("/profile/password", data={"current_password": PASSWORD, "new_password": "short",
+                                                        "_csrf_token": token})
+        assert short.status_code == 422 and 'id="e-new_password"' in short.text
+        for number in range(4):
+            again = await c.post("/profile/password", data={"current_password": f"typo-{number}",
+                                                            "new_password": NEW, "_csrf_token": token})
+            assert again.status_code == 422
+        done = await c.post("/profile/password", data={"current_password": PASSWORD, "new_password": NEW,
+                                                       "_csrf_token": token}, follow_redirects=False)
+        assert done.status_code == 303
+
+
+async def test_wrong_current_passwords_at_once_are_not_all_checked():
+    """Twenty guesses at once (a stolen session, from many addresses): the count and the attempt's
+    row are one serialized transaction, so five are checked and the rest refused unchecked."""
+    import asyncio
+
+    from crm.errors import Invalid
+    from crm.services import users
+    from crm.services.attempts import TooManyAttempts
+    from crm.tables import LoginAttempt
+
+    user_id = await make_user("aino@espoo.example")
+    answers = await asyncio.gather(*(
+        users.change_own_password(user_id, f"guess-{number}", NEW, session_token="", address=f"203.0.113.{number}")
+        for number in range(20)), return_exceptions=True)
+    assert sum(isinstance(answer, Invalid) for answer in answers) == 5
+    assert sum(isinstance(answer, TooManyAttempts) for answer in answers) == 15
+    assert await LoginAttempt.count().where(LoginAttempt.kind == "password") == 5
+    assert await LoginAttempt.count().where(LoginAttempt.kind == "login") == 0

@@ -233,7 +233,7 @@ async def _scrub_merges(merges: list[dict]) -> None:
 
 
 def _erased(values: dict) -> dict:
-    personal = (*PERSONAL_FIELDS, "person_key")
+    personal = (*PERSONAL_FIELDS, "person_key", "name_order")  # name_order: the names, as the database sorts them
     return {field: ERASED if field in personal and value not in (None, "") else value
             for field, value in values.items()}
 

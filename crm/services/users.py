@@ -14,7 +14,7 @@ from crm.domain.emails import normalize_email
 from crm.domain.problems import N_, rule_message
 from crm.domain.records import text
 from crm.errors import Invalid, NotFound
-from crm.services import audit, sessions
+from crm.services import attempts, audit, sessions
 from crm.services.lookups import department_id_by_code, existing
 from crm.services.paging import Page, fetch_page
 from crm.tables import User
@@ -24,6 +24,7 @@ ROLES = tuple(role.value for role in User.Role)
 LANGUAGES = ("", "fi", "sv", "en")  # "": not chosen, the browser's Accept-Language decides
 MIN_PASSWORD_LENGTH = 4  # the demo password is "demo"; admins choose longer ones
 ADMIN_PASSWORD_MIN_LENGTH = 12  # what the admin pages accept (create and reset); the CLI keeps the above
+MAX_PASSWORD_CHECK_FAILURES = 5  # wrong current passwords on /profile per account in 15 minutes
 
 _hasher = PasswordHasher()  # argon2-cffi's default type is Argon2id
 
@@ -240,12 +241,25 @@ async def reset_password(user_id: int, new_password: str, *, actor_id: int | Non
 
 # --- the user's own profile (/profile) --------------------------------------------------------------
 
-async def change_own_password(user_id: int, current_password: str, new_password: str, *, session_token: str) -> None:
+async def change_own_password(user_id: int, current_password: str, new_password: str, *, session_token: str,
+                              address: str = "") -> None:
     """A user changes their own password: the current one is required, the new one is hashed with
-    Argon2id, and every other session of theirs ends (this one stays). Audited without either."""
+    Argon2id, and every other session of theirs ends (this one stays). Audited without either.
+
+    The current-password check has a limit of its own, like the login's (crm/services/attempts.py):
+    after MAX_PASSWORD_CHECK_FAILURES wrong ones in 15 minutes, from any address, the next is refused
+    unchecked (attempts.TooManyAttempts), so a session left open is no way to guess the password."""
     errors: dict[str, Any] = {}
-    row = await existing(User.select(User.password_hash).where(User.id == user_id), "User", user_id)
-    if not await verify_password(row["password_hash"], current_password):
+    row = await existing(User.select(User.email, User.password_hash).where(User.id == user_id), "User", user_id)
+    attempt_id = await attempts.admit("password", row["email"], address[:45],
+                                      per_account=MAX_PASSWORD_CHECK_FAILURES)
+    right = await verify_password(row["password_hash"], current_password)
+    async with db.write_transaction():
+        if right:
+            await attempts.forgive("password", row["email"])
+        else:
+            await attempts.failed(attempt_id)
+    if not right:
         errors["current_password"] = rule_message("The current password is not right")
     if len(new_password) < ADMIN_PASSWORD_MIN_LENGTH:
         errors["new_password"] = rule_message("Password must be at least %(limit)s characters",

@@ -11,6 +11,7 @@ from litestar.response import Response, Template
 
 from crm.errors import Invalid
 from crm.domain import labels
+from crm.domain.sorting import COMPANY_SORTS, parse_sort
 from crm.i18n import request_language, translate
 from crm.importing.export import csv_bytes, xlsx_bytes
 from crm.services import audit, companies, reads
@@ -49,6 +50,7 @@ def _list_filters(params: Any) -> dict[str, Any]:
         "postal_code": params.get("postal_code") or None,
         "advisor": int_or_none(params.get("advisor")),
         "active": "1" if params.get("active") == "1" else "",
+        "sort": parse_sort(params.get("sort"), COMPANY_SORTS),
     }
 
 
@@ -56,8 +58,16 @@ async def _search(filters: dict[str, Any], *, page: int, per_page: int = reads.P
     return await reads.search_companies(
         query=filters["q"], department_id=filters["department"], programme_id=filters["programme"],
         section=filters["section"], postal_code=filters["postal_code"], advisor_id=filters["advisor"],
-        active_only=filters["active"] == "1", page=page, per_page=per_page, count=count,
+        active_only=filters["active"] == "1", page=page, per_page=per_page, count=count, sort=filters["sort"],
     )
+
+
+def _filters_said(filters: dict[str, Any]) -> dict[str, Any]:
+    """The filters set, as the audit log keeps them (the order only when it is not the default)."""
+    said = {key: value for key, value in filters.items() if value and key != "sort"}
+    if filters["sort"].value != COMPANY_SORTS[0]:
+        said["sort"] = filters["sort"].value
+    return said
 
 
 def _timeline_filters(params: dict[str, Any]) -> reads.TimelineFilters:
@@ -106,7 +116,7 @@ class CompanyController(Controller):
         await audit.record_now(
             action="export", entity="company", entity_id=None, actor_id=request.user.id,
             changes={"format": [None, file_format], "rows": [None, len(rows)],
-                     "filters": [None, {key: value for key, value in filters.items() if value}]})
+                     "filters": [None, _filters_said(filters)]})
         if file_format == "xlsx":
             return download(xlsx_bytes(translate(language, "Companies"), header, rows), "companies.xlsx",
                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

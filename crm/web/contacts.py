@@ -11,6 +11,7 @@ from litestar.response import Response, Template
 
 from crm.domain.dates import parse_date
 from crm.domain.problems import rule_message
+from crm.domain.sorting import CONTACT_SORTS, parse_sort
 from crm.errors import Invalid, NotFound
 from crm.importing.export import csv_bytes
 from crm.services import audit, contacts, gdpr, reads
@@ -28,8 +29,11 @@ class ContactController(Controller):
     async def list_contacts(self, request: Request) -> Template:
         """People, found as you type by name, e-mail or phone, with the companies they are at."""
         query = request.query_params.get("q", "")
-        results = await reads.search_contacts(query=query, page=int_or_none(request.query_params.get("page")) or 1)
-        return page_or_partial(request, "contacts/index.html", "contacts/_results.html", results=results, q=query)
+        sort = parse_sort(request.query_params.get("sort"), CONTACT_SORTS)
+        results = await reads.search_contacts(query=query, page=int_or_none(request.query_params.get("page")) or 1,
+                                              sort=sort)
+        return page_or_partial(request, "contacts/index.html", "contacts/_results.html", results=results, q=query,
+                               sort=sort)
 
     @get("/new")
     async def new_contact(self, company_id: FromQuery[int | None] = None) -> Template:

@@ -10,6 +10,7 @@ from litestar.response import Response, Template
 from crm.domain.problems import rule_message
 from crm.errors import Invalid, NotFound
 from crm.services import tokens, users
+from crm.services.attempts import TooManyAttempts
 from crm.web.auth import SESSION_COOKIE
 from crm.web.render import form_data, page, see_other
 
@@ -44,9 +45,13 @@ class ProfileController(Controller):
         try:
             await users.change_own_password(request.user.id, _text(data, "current_password"),
                                             _text(data, "new_password"),
-                                            session_token=request.cookies.get(SESSION_COOKIE, ""))
+                                            session_token=request.cookies.get(SESSION_COOKIE, ""),
+                                            address=request.client.host if request.client else "")
         except Invalid as error:
             return await _profile(request, errors=error.field_errors, status_code=422)
+        except TooManyAttempts:
+            message = rule_message("Too many wrong passwords. Try again in 15 minutes.")
+            return await _profile(request, errors={"current_password": message}, status_code=429)
         return see_other(request, "/profile?done=password")
 
 
