@@ -109,6 +109,8 @@ COMPANY_COLUMNS = ", ".join(["id", *COMPANY_FIELDS, "search_text", "updated_at",
 CONTACT_COLUMNS = ", ".join(column._meta.db_column_name for column in Contact._meta.columns)
 LINKED_CONTACT_COLUMNS = ", ".join(f"contact.{column._meta.db_column_name}" for column in Contact._meta.columns)
 INTERACTION_COLUMNS = ", ".join(column._meta.db_column_name for column in Interaction._meta.columns)
+INTERACTION_DEFAULTS = {"subject": "", "notes": "", "follow_up_date": None, "follow_up_done": False,
+                        "confidential": False}
 INTERACTION_UPDATABLE = ("advisor", "advisor_name", "notes", "follow_up_date", "follow_up_done", "confidential")
 
 
@@ -450,7 +452,7 @@ class _Context:
         """The programmes the record holds; an unknown code is left out with a warning."""
         unknown = [code for code in codes if code.upper() not in self.programmes]
         if unknown:
-            self.warn(line, cells, rule_message("Unknown programme: %(codes)s", codes=", ".join(unknown)))
+            self.warn(line, cells, rule_message("Unknown programme: %(value)s", value=", ".join(unknown)))
         return sorted({self.programmes[code.upper()] for code in codes if code.upper() in self.programmes})
 
     def advisor(self, written: str) -> tuple[int | None, str]:
@@ -750,8 +752,8 @@ def _company_id(reference: dict, found: dict[str, Any]) -> int:
     if not candidates:
         raise RowError(rule_message(NOT_IN_RECORD, name=reference["name"]))
     if len(candidates) > 1:
-        raise RowError(rule_message("Several companies are called '%(name)s': give the Business ID",
-                                    name=reference["name"]))
+        raise RowError(rule_message("Several companies are called '%(value)s': give the Business ID",
+                                    value=reference["name"]))
     return candidates[0]
 
 
@@ -850,8 +852,8 @@ async def _tell_repeated_contacts(repeated, first_rows, by_key, context: _Contex
         if first_line in first_rows:
             first, stored = first_rows[first_line]
             role = {name: first.get(name) for name in ROLE_FIELDS}
-            contact = {**(stored or {}), **{name: value for name, value in first["contact"].items()
-                                            if value not in (None, "")}}
+            contact = {**(stored or CONTACT_DEFAULTS), **{name: value for name, value in first["contact"].items()
+                                                          if value not in (None, "")}}
         elif index in earlier:
             contact = earlier[index]
             role = roles.get((contact["id"], values["company_id"]))
@@ -1022,7 +1024,7 @@ async def _tell_repeated_interactions(repeated, first_rows, stored: dict[str, di
     for line, cells, record, first_line in repeated:
         written = record.pop("written")
         old = matched.get(record["content_key"])
-        base = {"programmes": set(), "contact_ids": set(), "advisor": (None, "")}
+        base = {"programmes": set(), "contact_ids": set(), "advisor": (None, ""), **INTERACTION_DEFAULTS}
         if old is not None:
             base.update({name: old[name] for name in ("subject", "notes")},
                         follow_up_date=_as_date(old["follow_up_date"]) if old["follow_up_date"] else None,
@@ -1056,7 +1058,7 @@ async def _interaction_programmes(interaction_ids: list[int]) -> dict[int, set[i
 
 async def _insert_interactions(new: list[dict], context: _Context) -> None:
     ids = await db.reserve_ids("interaction", len(new))
-    defaults = {"subject": "", "notes": "", "follow_up_date": None, "follow_up_done": False, "confidential": False}
+    defaults = INTERACTION_DEFAULTS
     columns = ["id", *INTERACTION_FIELDS, "content_key", "created_at", "updated_at", "created_by", "updated_by",
                "import_batch"]
     rows, contact_links, programme_links, stamp = [], [], [], context.stamp()
