@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from crm import db, search
+from crm.domain import reasons as reasons_  # `reasons` names a row's list of them here
 from crm.domain.legal_forms import forms_conflict, legal_form
 from crm.domain.names import company_search_text, fold, name_key
 from crm.domain.problems import N_, rule_message
@@ -37,7 +38,6 @@ from crm.importing.mapping import (
     propose_mapping,
 )
 from crm.importing import heartbeat, rowfile
-from crm.domain import reasons as reasons_
 from crm.importing.normalize import RowError
 from crm.importing.prepare import chunks_of, few_collections
 from crm.importing.read import Unreadable, open_source
@@ -1009,10 +1009,10 @@ async def load_interactions(good, context: _Context, summary: Summary) -> list:
 INTERACTION_COMPARED = ("subject", "notes", "follow_up_date", "follow_up_done", "confidential")
 
 
-async def _tell_repeated_interactions(repeated, first_rows, stored: dict[str, dict], context: _Context) -> None:
+async def _tell_repeated_interactions(repeated, first_rows, matched: dict[str, dict], context: _Context) -> None:
     """List each duplicate with the line it repeats and its values the file loses: those that differ
-    from what that row stored (its values over the interaction it matched, if any)."""
-    matched = stored  # content key -> the stored interaction, as it was before this chunk
+    from what that row stored (its values over the interaction it matched, if any; `matched`: content
+    key -> the stored interaction, as it was before this chunk)."""
     ids = [matched[record["content_key"]]["id"] for _, _, record, _ in repeated if record["content_key"] in matched]
     programmes = await _interaction_programmes(ids) if ids else {}
     contacts: dict[int, set[int]] = {record_id: set() for record_id in ids}

@@ -22,10 +22,10 @@ from crm.domain.names import company_search_text, name_key
 from crm.domain.placeholders import PLACEHOLDER_FIRST, is_placeholder
 from crm.domain.postal import municipality_of
 from crm.domain.problems import rule_message
+from crm.domain.reasons import LEFT_BLANK, joined
 from crm.domain.records import FIELD_TOO_LONG, TOO_LONG, clean_company, clean_contact, clean_interaction, text
 from crm.domain.ytunnus import normalize_business_id
 from crm.importing.read import Row
-from crm.domain.reasons import LEFT_BLANK, joined
 from crm.services.lookups import split_codes
 
 
