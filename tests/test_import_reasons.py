@@ -150,6 +150,9 @@ EXPECTED = {
 }
 
 
+HEADER = {"fi": ["rivi", "syy"], "sv": ["rad", "orsak"], "en": ["line", "reason"]}
+
+
 async def _until(upload_id: int, statuses: tuple[str, ...]) -> dict:
     for _ in range(300):
         upload = await ImportUpload.select().where(ImportUpload.id == upload_id).output(load_json=True).first()
@@ -196,6 +199,7 @@ async def test_reasons_are_shown_in_the_admins_language(language):
         download = await c.get(f"/imports/{upload['batch']}/errors.csv")
         assert download.status_code == 200
     rows = csv_rows(download.content)
+    assert rows[0] == HEADER[language] + ["Y-tunnus", "Nimi", "Verkkosivu", "Katuosoite"]
     assert [(int(row[0]), row[1]) for row in rows[1:]] == expected
     assert rows[2][5] == "Toinen\nkatu 1"  # the cell as written; its reason on one line
     assert await row_file(upload["batch"]) == EXPECTED["en"]

@@ -18,15 +18,15 @@ import json
 from typing import Any, AsyncIterator, Iterable
 
 from crm.domain import reasons
-from crm.i18n import reason_in
+from crm.i18n import reason_in, translate
 from crm.importing.export import safe_cell
 from crm.tables import ImportRowError
 
 PAGE_ROWS = 5_000
 
 
-def header(headers: list[str]) -> list[Any]:
-    return ["line", "reason", *(safe_cell(name) for name in headers)]
+def header(headers: list[str], language: str = "en") -> list[Any]:
+    return [translate(language, "line"), translate(language, "reason"), *(safe_cell(name) for name in headers)]
 
 
 def row_cells(line: int, reason: str, cells: Iterable[Any]) -> list[Any]:
@@ -47,9 +47,9 @@ def _page(rows: list[dict], language: str) -> bytes:
 
 async def stream(batch: dict, language: str = "en") -> AsyncIterator[bytes]:
     """The batch's row file from the database: the header, then a page of rows at a time in line
-    order (keyset paging on line and id, the index import_row_error_batch_line), each reason in
-    `language`. The next page is read while this one is written out."""
-    yield codecs.BOM_UTF8 + _csv([header(batch["headers"] or [])])
+    order (keyset paging on line and id, the index import_row_error_batch_line), its header's first
+    two columns and each reason in `language`. The next page is read while this one is written out."""
+    yield codecs.BOM_UTF8 + _csv([header(batch["headers"] or [], language)])
     pending = asyncio.ensure_future(_rows_after(batch["id"], 0, 0))
     try:
         while rows := await pending:
