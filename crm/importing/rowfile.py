@@ -18,15 +18,21 @@ import json
 from typing import Any, AsyncIterator, Iterable
 
 from crm.domain import reasons
-from crm.i18n import reason_in, translate
+from crm.domain.problems import N_
 from crm.importing.export import safe_cell
 from crm.tables import ImportRowError
 
 PAGE_ROWS = 5_000
+LINE, REASON = N_("line"), N_("reason")
 
 
 def header(headers: list[str], language: str = "en") -> list[Any]:
-    return [translate(language, "line"), translate(language, "reason"), *(safe_cell(name) for name in headers)]
+    columns = [LINE, REASON]
+    if language != "en":  # the CLI's file (English) does without Babel and Jinja
+        from crm.i18n import translate
+
+        columns = [translate(language, name) for name in columns]
+    return [*columns, *(safe_cell(name) for name in headers)]
 
 
 def row_cells(line: int, reason: str, cells: Iterable[Any]) -> list[Any]:
@@ -41,6 +47,8 @@ def _csv(rows: Iterable[list[Any]]) -> bytes:
 
 
 def _page(rows: list[dict], language: str) -> bytes:
+    from crm.i18n import reason_in
+
     return _csv(row_cells(row["line"], reason_in(language, row["reason"]),
                           json.loads(row["cells"]) if isinstance(row["cells"], str) else row["cells"]) for row in rows)
 
