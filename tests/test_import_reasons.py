@@ -236,3 +236,38 @@ def test_a_stored_reason_is_read_back_whole_and_scrubbed_only_in_its_values():
     assert reasons.read(scrubbed) == ("Duplicate in the file: repeats line 2; not stored: E-mail '(erased)', "
                                       "Follow-up done 'no'")
     assert reasons.read("{not json") == "{not json" and reasons.read('{"t": 1') == '{"t": 1'
+
+
+async def test_a_duplicate_contact_in_the_preview_and_the_result_page_in_finnish(tmp_path):
+    await companies(tmp_path)
+    await create_user(email="paa@espoo.example", name="Pää", role="admin", department="BIZ", password=PASSWORD,
+                      language="fi")
+    expected = [(3, "Kaksoisrivi tiedostossa: toistaa rivin 2; jäi tallentamatta: Tehtävänimike 'Myyntijohtaja', "
+                    "Rooli 'Myynti'"),
+                (5, "Kaksoisrivi tiedostossa: toistaa rivin 4; jäi tallentamatta: Puhelin '+358401234567', "
+                    "Tehtävänimike '=HYPERLINK(\"http://evil.example\",\"x\")', Rooli 'rivi yksi rivi kaksi'"),
+                (7, "Kaksoisrivi tiedostossa: toistaa rivin 2")]
+    async with client() as c:
+        token = await login(c, "paa@espoo.example")
+        uploaded = await c.post("/imports/upload", files={"file": ("h.csv", CONTACTS.encode(), "text/csv")},
+                                data={"kind": "contacts", "department": "BIZ"}, headers={"X-CSRFToken": token},
+                                follow_redirects=False)
+        upload_id = int(uploaded.headers["location"].rsplit("/", 1)[1])
+        mapping = {f"column-{index}": name for index, name in enumerate(
+            ["first_name", "last_name", "email", "phone", "title", "business_id", "role"])}
+        await c.post(f"/imports/uploads/{upload_id}/mapping", data={**mapping, "_csrf_token": token},
+                     follow_redirects=False)
+        upload = await _until(upload_id, ("checked", "failed"))
+        assert upload["status"] == "checked", upload["message"]
+        status = await c.get(f"/imports/uploads/{upload_id}/status", headers={"HX-Request": "true"})
+        preview = await c.get(f"/imports/uploads/{upload_id}/preview")
+        for line, reason in expected:
+            row = f'<tr class="row-duplicate"><td>{line}</td><td>{_html(reason)}</td></tr>'
+            assert row in status.text and _html(reason) in preview.text, reason
+        await c.post(f"/imports/uploads/{upload_id}/run", data={"_csrf_token": token}, follow_redirects=False)
+        upload = await _until(upload_id, ("done", "failed"))
+        result = await c.get(f"/imports/{upload['batch']}")
+        download = await c.get(f"/imports/{upload['batch']}/errors.csv")
+    for line, reason in expected:
+        assert f'<tr class="row-duplicate"><td>{line}</td><td>{_html(reason)}</td></tr>' in result.text
+    assert [(int(row[0]), row[1]) for row in csv_rows(download.content)[1:]] == expected
