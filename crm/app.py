@@ -16,6 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from crm import db, i18n
 from crm.api.docs import api_docs
 from crm.api.router import api_router, openapi_config
+from crm.domain import reasons
 from crm.domain.phones import format_phone
 from crm.importing import jobs
 from crm.paths import STATIC_DIR, TEMPLATES_DIR
@@ -56,6 +57,8 @@ def template_environment() -> Environment:
     environment.filters["date"] = i18n.template_date
     environment.filters["number"] = i18n.template_number
     environment.filters["message"] = i18n.template_message
+    environment.filters["import_reason"] = i18n.template_import_reason
+    environment.filters["import_reason_kind"] = reasons.kind
     environment.filters["phone"] = format_phone
     environment.filters["field_label"] = i18n.template_field_label
     environment.filters["entity_label"] = i18n.template_entity_label

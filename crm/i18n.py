@@ -18,7 +18,7 @@ from babel.support import NullTranslations, Translations
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from crm.domain import labels
+from crm.domain import labels, reasons
 from crm.domain.problems import Message
 from crm.paths import PACKAGE_DIR
 
@@ -143,6 +143,18 @@ def message_in(language: str, value):
               else catalog.gettext(item) if name in ("what", "field") and isinstance(item, str) else item
               for name, item in value.params.items()}
     return catalog.gettext(value.template) % params if params else catalog.gettext(value.template)
+
+
+@pass_context
+def template_import_reason(context, value) -> str:
+    """Why an import row was not stored as given, as stored (crm/domain/reasons.py), in the
+    request's language; a reason stored as plain text as it is."""
+    return reason_in(_language(context), value)
+
+
+def reason_in(language: str, stored: str | None) -> str:
+    """A stored import row reason in this language, on one line."""
+    return reasons.one_line(message_in(language, reasons.read(stored)))
 
 
 def _label_filter(lookup):

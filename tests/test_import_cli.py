@@ -60,7 +60,7 @@ async def test_import_json_prints_one_summary_object(tmp_path):
                        "mapping": {"Y-tunnus": "business_id", "Nimi": "name"}, "dry_run": False}
     assert error_file_rows(tmp_path / "yritykset.errors.csv") == [  # errors and duplicates, by line
         ["line", "reason", "Y-tunnus", "Nimi"],
-        ["3", "Duplicate in the file: repeats line 2; not stored: name 'Nokia'", "1120389", "Nokia"],
+        ["3", "Duplicate in the file: repeats line 2; not stored: Company name 'Nokia'", "1120389", "Nokia"],
         ["4", "Business ID '0112038-8': wrong check digit", "0112038-8", "Väärä"],
     ]
     again = one_json_object(crm("import", "companies", str(path), "--json", cwd=tmp_path).stdout)

@@ -82,7 +82,7 @@ async def test_a_supplier_list_keeps_legal_forms_and_business_ids_apart(tmp_path
                      ("TULIKUKKA OY", "")]
     assert await row_file(summary.batch_id) == [
         # no form given: it can be either, the first wins; its spelling of the name is not stored
-        (4, "Duplicate in the file: repeats line 2; not stored: name 'Tulikukka'"),
+        (4, "Duplicate in the file: repeats line 2; not stored: Company name 'Tulikukka'"),
         (11, "Duplicate in the file: repeats line 10"),
     ]
     await _compare_every_scope()
@@ -251,7 +251,7 @@ async def test_the_browser_preview_and_result_show_warnings_and_duplicates_besid
         assert upload["status"] == "done"
         result = await c.get(f"/imports/{upload['batch']}")
         assert "Rows not stored as given" in result.text
-        assert "Duplicate in the file: repeats line 2; not stored: notes &#39;Toinen haara&#39;" in result.text
+        assert "Duplicate in the file: repeats line 2; not stored: Notes &#39;Toinen haara&#39;" in result.text
         assert "Warning: Website" in result.text and "errors.csv" in result.text
         names = sorted(row["name"] for row in await Company.select(Company.name))
         assert names == ["Kuplatech Oy", "TULIKUKKA KY", "TULIKUKKA OY"]

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from crm.i18n import reason_in
 from crm.tables import (
     AuditEvent,
     Company,
@@ -56,7 +57,7 @@ async def row_file(batch_id: int) -> list[tuple[int, str]]:
     """Every row the row file lists: errors, duplicates in the file and warnings, by line."""
     rows = await ImportRowError.select(ImportRowError.line, ImportRowError.reason).where(
         ImportRowError.import_batch == batch_id).order_by(ImportRowError.line, ImportRowError.id)
-    return [(row["line"], row["reason"]) for row in rows]
+    return [(row["line"], reason_in("en", row["reason"])) for row in rows]  # as stored: in no one language
 
 
 async def row_errors(batch_id: int) -> list[tuple[int, str]]:

@@ -24,6 +24,9 @@ class Message(str):
         instance.template, instance.params = template, params
         return instance
 
+    def __reduce__(self):  # pickled whole (a file is prepared in a second process), not as its text
+        return Message, (self.template, self.params)
+
 
 def rule_message(template: str, **params: Any) -> Message:
     return Message(template, params)

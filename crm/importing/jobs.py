@@ -22,6 +22,7 @@ from crm.importing import heartbeat
 from crm.importing.batches import roll_back
 from crm.importing.load import ImportRefused, import_file
 from crm.importing.uploads import (
+    PREVIEW_ROWS,
     REMOVED_AFTER_RUN,
     get_upload,
     remove_expired,
@@ -70,6 +71,11 @@ async def _run(upload: dict, *, dry_run: bool, actor_id: int, upload_dir: Path) 
         counter["done"] += rows
         progress_file.write_text(json.dumps(counter))
 
+    listed: list[tuple[int, str]] = []  # the dry run's first rows for the row file, for the preview
+
+    def keep(rows: list[tuple[int, str]]) -> None:
+        listed.extend(rows[:max(0, PREVIEW_ROWS - len(listed))])
+
     progress(0)
     try:
         async with heartbeat.beating(f"upload-{upload['id']}"):
@@ -77,6 +83,7 @@ async def _run(upload: dict, *, dry_run: bool, actor_id: int, upload_dir: Path) 
                 upload["kind"], stored_path(upload_dir, upload), department=upload["department.code"],
                 columns=upload["mapping"], file_name=upload["file_name"], sheet=upload["sheet"] or None,
                 encoding=upload["encoding"] or None, dry_run=dry_run, actor_id=actor_id, progress=progress,
+                listed=keep if dry_run else None,
             )
     except ImportRefused as error:
         outcome = dict(status="failed", message=str(error))
@@ -84,7 +91,7 @@ async def _run(upload: dict, *, dry_run: bool, actor_id: int, upload_dir: Path) 
         log.exception("import of upload %s failed", upload["id"])
         outcome = dict(status="failed", message=f"The import failed and changed nothing ({error})")
     else:
-        outcome = (dict(status="checked", dry_run=summary.as_dict()) if dry_run
+        outcome = (dict(status="checked", dry_run={**summary.as_dict(), "listed": listed}) if dry_run
                    else dict(status="done", batch=summary.batch_id))
     finally:
         progress_file.unlink(missing_ok=True)

@@ -35,8 +35,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from crm import db, search
+from crm.domain import reasons as reasons_  # `reasons` names a row's list of them here
 from crm.domain.legal_forms import forms_conflict, legal_form
 from crm.domain.names import company_search_text, fold, name_key
+from crm.domain.problems import N_, rule_message
 from crm.domain.records import with_new_company_defaults
 from crm.domain.ytunnus import normalize_business_id
 from crm.importing.mapping import (
@@ -117,6 +119,8 @@ COMPANY_COLUMNS = ", ".join(["id", *COMPANY_FIELDS, "search_text", "updated_at",
 CONTACT_COLUMNS = ", ".join(column._meta.db_column_name for column in Contact._meta.columns)
 LINKED_CONTACT_COLUMNS = ", ".join(f"contact.{column._meta.db_column_name}" for column in Contact._meta.columns)
 INTERACTION_COLUMNS = ", ".join(column._meta.db_column_name for column in Interaction._meta.columns)
+INTERACTION_DEFAULTS = {"subject": "", "notes": "", "follow_up_date": None, "follow_up_done": False,
+                        "confidential": False}
 INTERACTION_UPDATABLE = ("advisor", "advisor_name", "notes", "follow_up_date", "follow_up_done", "confidential")
 
 
@@ -139,9 +143,11 @@ async def import_file(
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
     announce: Callable[[dict[str, str | None]], None] | None = None,
+    listed: Callable[[list[tuple[int, str]]], None] | None = None,
 ) -> Summary:
     """Import one file. `announce` hears the mapping (header as written -> field or None) once the
-    file is accepted, before a row is read."""
+    file is accepted, before a row is read; `listed` hears each chunk's rows for the row file, as
+    (line, reason as stored) in line order (a dry run's preview shows them)."""
     started = time.perf_counter()
     path = Path(path)
     try:
@@ -151,6 +157,7 @@ async def import_file(
     except (Unreadable, MappingError) as error:
         raise _refused(error) from None
     context = await _Context.create(kind, department, actor_id)
+    context.listed_to = listed
     context.business_id_column = next((index for index, name in mapping.items() if name == "business_id"), None)
     if department and context.default_department is None:
         raise ImportRefused(f"Unknown department '{department}'")
@@ -289,8 +296,12 @@ async def _load_all(source, mapping, context, summary, errors, progress, chunk_r
             summary.warnings += len(warned)
             notes = warned + context.duplicates
             context.load_warnings, context.duplicates = [], []
-            if errors and (failed or notes):
-                errors.write(sorted(failed + notes, key=operator.itemgetter(0)))
+            if (errors or context.listed_to) and (failed or notes):
+                told = sorted(failed + notes, key=operator.itemgetter(0))
+                if errors:
+                    errors.write(told)
+                if context.listed_to:
+                    context.listed_to([(line, reasons_.stored(reason)) for line, _, reason in told])
             if progress:
                 progress(count)
 
@@ -303,7 +314,7 @@ async def _record_errors(failed, context, errors) -> None:
     await db.insert_rows(
         "import_row_error",
         ["import_batch", "line", "reason", "cells"],
-        [(context.batch_id, line, reason, json.dumps([_cell(c) for c in cells], ensure_ascii=False))
+        [(context.batch_id, line, reasons_.stored(reason), json.dumps([_cell(c) for c in cells], ensure_ascii=False))
          for line, cells, reason in failed],
     )
     if errors:
@@ -316,7 +327,7 @@ def _one_per_row(warned: list[tuple[int, list, str]], skipped: set[int]) -> list
     for line, cells, reason in warned:
         if line not in skipped:
             by_line.setdefault(line, (cells, []))[1].append(reason)
-    return [(line, cells, "Warning: " + "; ".join(reasons)) for line, (cells, reasons) in by_line.items()]
+    return [(line, cells, reasons_.warning(reasons)) for line, (cells, reasons) in by_line.items()]
 
 
 async def _record_notes(notes, context) -> None:
@@ -328,7 +339,7 @@ async def _record_notes(notes, context) -> None:
     await db.insert_rows(
         "import_row_error",
         ["import_batch", "line", "reason", "cells"],
-        [(context.batch_id, line, reason, json.dumps([_cell(c) for c in cells], ensure_ascii=False))
+        [(context.batch_id, line, reasons_.stored(reason), json.dumps([_cell(c) for c in cells], ensure_ascii=False))
          for line, cells, reason in notes],
     )
 
@@ -406,6 +417,7 @@ class _Context:
     dry_run: bool = False
     # a SQLite dry run rolls each chunk back: the records it created by name, for the next chunks
     made: dict[int, list[dict]] | None = None
+    listed_to: Callable[[list[tuple[int, str]]], None] | None = None  # import_file's `listed`
 
     @classmethod
     async def create(cls, kind: str, department: str | None, actor_id: int | None) -> _Context:
@@ -489,11 +501,10 @@ class _Context:
         self.seen[digest] = line
         return True
 
-    def duplicate(self, line: int, cells: list, first_line: int, not_stored: str = "") -> None:
-        """A row repeating an earlier one: counted by the caller, listed in the row file."""
-        reason = f"Duplicate in the file: repeats line {first_line}" if first_line else \
-            "Duplicate in the file: repeats an earlier row"
-        self.duplicates.append((line, cells, f"{reason}; not stored: {not_stored}" if not_stored else reason))
+    def duplicate(self, line: int, cells: list, first_line: int, differing: Iterable[tuple[str, Any]] = ()) -> None:
+        """A row repeating an earlier one: counted by the caller, listed in the row file with the line
+        it repeats and its values the file loses (field, value)."""
+        self.duplicates.append((line, cells, reasons_.duplicate(first_line, differing)))
 
     def warn(self, line: int, cells: list, reason: str) -> None:
         """A value the loader dropped from a row it keeps (listed with the row's other warnings)."""
@@ -503,7 +514,7 @@ class _Context:
         """The programmes the record holds; an unknown code is left out with a warning."""
         unknown = [code for code in codes if code.upper() not in self.programmes]
         if unknown:
-            self.warn(line, cells, f"Unknown programme: {', '.join(unknown)}")
+            self.warn(line, cells, rule_message("Unknown programme: %(value)s", value=", ".join(unknown)))
         return sorted({self.programmes[code.upper()] for code in codes if code.upper() in self.programmes})
 
     def advisor(self, written: str) -> tuple[int | None, str]:
@@ -516,11 +527,11 @@ class _Context:
     def department(self, written: str) -> int:
         if not written:
             if self.default_department is None:
-                raise RowError("The row names no department (give --department or a department column)")
+                raise RowError(rule_message("The row names no department (give --department or a department column)"))
             return self.default_department
         department_id = self.departments.get(header_key(written))
         if department_id is None:
-            raise RowError(f"Unknown department '{written}'")
+            raise RowError(rule_message("Unknown department '%(value)s'", value=written))
         return department_id
 
 
@@ -554,13 +565,12 @@ _SHOWN_FIELDS = ("name", "other_names", "company_form", "industry_code", "size_c
                  "postal_code", "city", "municipality_code", "country", "status", "notes")
 
 
-def _not_stored(values: dict, first: dict | None, fields: Iterable[str] = _SHOWN_FIELDS) -> str:
+def _not_stored(values: dict, first: dict | None, fields: Iterable[str] = _SHOWN_FIELDS) -> list[tuple[str, Any]]:
     """The duplicate's values that differ from the row (or record) it repeats: what the file loses."""
     if not first:
-        return ""
-    differing = [f"{name.replace('_', ' ')} '{values[name]}'" for name in fields
-                 if values.get(name) not in (None, "") and values[name] != first.get(name)]
-    return ", ".join(differing)
+        return []
+    return [(name, values[name]) for name in fields
+            if values.get(name) not in (None, "") and values[name] != first.get(name)]
 
 
 async def _existing_companies(rows: list[dict]) -> tuple[dict[str, dict], dict[str, dict]]:
@@ -589,7 +599,8 @@ async def load_companies(good, context: _Context, summary: Summary) -> list:
         if email:
             advisor = context.users_by_email.get(email)
             if advisor is None:
-                context.warn(line, cells, f"No user has the e-mail address {email} (responsible advisor)")
+                context.warn(line, cells, rule_message(
+                    "No user has the e-mail address %(email)s (responsible advisor)", email=email))
             else:
                 values["responsible_advisor"] = advisor
         codes = values["programmes"]
@@ -609,8 +620,9 @@ async def load_companies(good, context: _Context, summary: Summary) -> list:
         if stored is None:
             stored = _name_match(by_name.get(name_and_postal_code, ()), business_id, form)
         if stored is None and not values.get("name"):  # a row may update a company without naming it
-            failed.append((line, cells, f"Company name is required: no company with Business ID "
-                                        f"{business_id} is in the record"))
+            failed.append((line, cells, rule_message(
+                "Company name is required: no company with Business ID %(business_id)s is in the record",
+                business_id=business_id)))
             continue
         if not context.first_time(_company_key(values, form), line):
             first_line = context.last_first_line
@@ -784,25 +796,29 @@ async def _resolve_companies(references: list[dict]) -> dict[str, Any]:
     return found
 
 
+NOT_IN_RECORD = N_("Company '%(name)s' is not in the record (import companies first)")
+
+
 def _company_id(reference: dict, found: dict[str, Any]) -> int:
     if reference["business_id"]:
         company_id = found.get("id:" + reference["business_id"])
         if company_id is None:
-            raise RowError(f"No company with Business ID {reference['business_id']} is in the record "
-                           "(import companies first)")
+            raise RowError(rule_message("No company with Business ID %(business_id)s is in the record "
+                                        "(import companies first)", business_id=reference["business_id"]))
         return company_id
     named = found.get("name:" + reference["name_key"])
     if not named:
-        raise RowError(f"Company '{reference['name']}' is not in the record (import companies first)")
+        raise RowError(rule_message(NOT_IN_RECORD, name=reference["name"]))
     # 'Tulikukka Oy' names the Oy, not the Ky of the same name; a name without a form names either
     form = legal_form(None, reference["name"])
     candidates = [company_id for company_id, stored_form in named if not forms_conflict(form, stored_form)]
     if form is not None and len(candidates) > 1:
         candidates = [company_id for company_id, stored_form in named if stored_form == form] or candidates
     if not candidates:
-        raise RowError(f"Company '{reference['name']}' is not in the record (import companies first)")
+        raise RowError(rule_message(NOT_IN_RECORD, name=reference["name"]))
     if len(candidates) > 1:
-        raise RowError(f"Several companies are called '{reference['name']}': give the Business ID")
+        raise RowError(rule_message("Several companies are called '%(value)s': give the Business ID",
+                                    value=reference["name"]))
     return candidates[0]
 
 
@@ -813,11 +829,12 @@ async def load_contacts(good, context: _Context, summary: Summary) -> list:
     failed = []
     found = await _resolve_companies([values["company"] for _, _, values in good])
     fresh, named = [], []
+    repeated: list[tuple[int, list, dict, int, dict | None]] = []  # told once the chunk is matched
     for line, cells, values in good:
         try:
             values["company_id"] = _company_id(values["company"], found)
         except RowError as error:
-            failed.append((line, cells, str(error)))
+            failed.append((line, cells, error.reason))
             continue
         named.append(values)
         contact = values["contact"]
@@ -829,11 +846,13 @@ async def load_contacts(good, context: _Context, summary: Summary) -> list:
             fresh.append(values)
         else:
             summary.duplicates_in_file += 1
-            context.duplicate(line, cells, context.last_first_line)
-    stored_by_email, stored_by_person = await _existing_contacts(fresh)
+            repeated.append((line, cells, values, context.last_first_line, None))
+    stored_by_email, stored_by_person = await _existing_contacts(fresh + [values for _, _, values, _, _ in repeated])
     context.made_before(stored_by_person, (f"{values['person_key']}|{values['company_id']}" for values in fresh))
+    by_key = {"email": dict(stored_by_email), "person": dict(stored_by_person)}  # before this chunk's rows
     links = await _existing_links([values["company_id"] for values in fresh])
     new, changed, new_links = [], [], []
+    first_rows: dict[int, tuple[dict, dict | None]] = {}  # line -> values, matched record: of this chunk's rows
     for values in fresh:
         contact = values["contact"]
         email = contact.get("email")
@@ -848,9 +867,9 @@ async def load_contacts(good, context: _Context, summary: Summary) -> list:
                 stored = None
             else:
                 summary.duplicates_in_file += 1
-                context.duplicate(*values["row"], context.claimed_by("contact", stored),
-                                  _not_stored(contact, stored, CONTACT_FIELDS))
+                repeated.append((*values["row"], values, context.claimed_by("contact", stored), stored))
                 continue
+        first_rows[values["row"][0]] = (values, stored)
         if stored is None:
             new.append(values)
             # Later rows of this chunk find the person by name, as rows of the next chunk will.
@@ -863,6 +882,8 @@ async def load_contacts(good, context: _Context, summary: Summary) -> list:
         if link_missing:
             new_links.append((values, stored["id"]))
         changed.append((stored, contact, link_missing))
+    if repeated:
+        await _tell_repeated_contacts(repeated, first_rows, by_key, context)
     context.claim_created("contact", await _insert_contacts(new, context), [values["row"][0] for values in new])
     await context.hold((values["company_id"], context.default_department) for values in named)
     await _insert_links([(values, contact_id) for values, contact_id in new_links], context)
@@ -876,6 +897,53 @@ async def load_contacts(good, context: _Context, summary: Summary) -> list:
     summary.updated += updated + touched_only_by_link
     summary.unchanged += len(changed) - updated - touched_only_by_link
     return failed
+
+
+ROLE_FIELDS = ("role", "start_date", "end_date")
+
+
+async def _tell_repeated_contacts(repeated, first_rows, by_key, context: _Context) -> None:
+    """List each duplicate with the line it repeats and its values the file loses: those that differ
+    from what that row stored (its values over the record it matched, and its role at the company).
+    A row of an earlier chunk is known by its record."""
+    earlier: dict[int, dict] = {}  # index in repeated -> the stored record of a row of an earlier chunk
+    for index, (_, _, values, first_line, stored) in enumerate(repeated):
+        if first_line not in first_rows:
+            stored = stored if stored is not None and stored["id"] is not None else (
+                by_key["email"].get(values["contact"].get("email") or "")
+                or by_key["person"].get(f"{values['person_key']}|{values['company_id']}"))
+            if stored:
+                earlier[index] = stored
+    roles = await _roles([(stored["id"], repeated[index][2]["company_id"]) for index, stored in earlier.items()])
+    for index, (line, cells, values, first_line, stored) in enumerate(repeated):
+        contact = role = None
+        if first_line in first_rows:
+            first, stored = first_rows[first_line]
+            role = {name: first.get(name) for name in ROLE_FIELDS}
+            contact = {**(stored or CONTACT_DEFAULTS), **{name: value for name, value in first["contact"].items()
+                                                          if value not in (None, "")}}
+        elif index in earlier:
+            contact = earlier[index]
+            role = roles.get((contact["id"], values["company_id"]))
+        lost = _not_stored(values["contact"], contact, CONTACT_FIELDS) if contact else []
+        lost += _not_stored(values, role, ROLE_FIELDS) if role else []
+        context.duplicate(line, cells, first_line, lost)
+
+
+async def _roles(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], dict]:
+    """The stored role of each (contact, company) pair."""
+    if not pairs:
+        return {}
+    wanted = set(pairs)
+    rows = await db.fetch_in("SELECT contact, company, role, start_date, end_date FROM company_contact "
+                             "WHERE contact IN (?) ORDER BY id", list({contact for contact, _ in pairs}))
+    roles: dict[tuple[int, int], dict] = {}
+    for row in rows:
+        pair = (row["contact"], row["company"])
+        if pair in wanted and pair not in roles:
+            roles[pair] = {"role": row["role"], **{name: _as_date(row[name]) if row[name] else None
+                                                   for name in ("start_date", "end_date")}}
+    return roles
 
 
 def name_key_person(contact: dict) -> str:
@@ -953,17 +1021,20 @@ async def load_interactions(good, context: _Context, summary: Summary) -> list:
         contacts = {row["email"]: row["id"] for row in
                     await db.fetch_in("SELECT id, email FROM contact WHERE email IN (?)", emails)}
     fresh, named = [], []
+    first_rows: dict[int, dict] = {}  # line -> record, of this chunk's rows
+    repeated: list[tuple[int, list, dict, int]] = []
     for line, cells, values in good:
         try:
             company_id = _company_id(values["company"], found)
             department_id = context.department(values["department"])
             missing = [email for email in values["contact_emails"] if email not in contacts]
             if missing:
-                raise RowError(f"Contact {missing[0]} is not in the record (import contacts first)")
+                raise RowError(rule_message("Contact %(email)s is not in the record (import contacts first)",
+                                            email=missing[0]))
             programme_ids = context.known_programme_ids(values["programmes"], line, cells) \
                 if values["programmes"] else []
         except RowError as error:
-            failed.append((line, cells, str(error)))
+            failed.append((line, cells, error.reason))
             continue
         named.append((company_id, department_id))
         record = values["interaction"]
@@ -974,14 +1045,19 @@ async def load_interactions(good, context: _Context, summary: Summary) -> list:
         record["contact_ids"] = sorted({contacts[email] for email in values["contact_emails"]})
         if context.first_time(record["content_key"], line):
             fresh.append(record)
+            first_rows[line] = record
         else:
             summary.duplicates_in_file += 1
-            context.duplicate(line, cells, context.last_first_line)
-    keys = [record["content_key"] for record in fresh]
+            record["written"] = {"advisor": values["advisor"],  # for what it loses
+                                 "emails": {contacts[email]: email for email in values["contact_emails"]}}
+            repeated.append((line, cells, record, context.last_first_line))
+    keys = [record["content_key"] for record in fresh + [record for _, _, record, _ in repeated]]
     stored = {}
     if keys:
         stored = {row["content_key"]: row for row in
                   await db.fetch_in(f"SELECT {INTERACTION_COLUMNS} FROM interaction WHERE content_key IN (?)", keys)}
+    if repeated:
+        await _tell_repeated_interactions(repeated, first_rows, stored, context)
     new = [record for record in fresh if record["content_key"] not in stored]
     changed = [(stored[record["content_key"]], record) for record in fresh if record["content_key"] in stored]
     await _insert_interactions(new, context)
@@ -998,13 +1074,59 @@ async def load_interactions(good, context: _Context, summary: Summary) -> list:
     return failed
 
 
+INTERACTION_COMPARED = ("subject", "notes", "follow_up_date", "follow_up_done", "confidential")
+
+
+async def _tell_repeated_interactions(repeated, first_rows, matched: dict[str, dict], context: _Context) -> None:
+    """List each duplicate with the line it repeats and its values the file loses: those that differ
+    from what that row stored (its values over the interaction it matched, if any; `matched`: content
+    key -> the stored interaction, as it was before this chunk)."""
+    ids = [matched[record["content_key"]]["id"] for _, _, record, _ in repeated if record["content_key"] in matched]
+    programmes = await _interaction_programmes(ids) if ids else {}
+    contacts: dict[int, set[int]] = {record_id: set() for record_id in ids}
+    if ids:
+        for row in await db.fetch_in("SELECT interaction, contact FROM interaction_contact WHERE interaction IN (?)",
+                                     ids):
+            contacts[row["interaction"]].add(row["contact"])
+    codes = {programme_id: code for code, programme_id in context.programmes.items()}
+    for line, cells, record, first_line in repeated:
+        written = record.pop("written")
+        old = matched.get(record["content_key"])
+        base = {"programmes": set(), "contact_ids": set(), "advisor": (None, ""), **INTERACTION_DEFAULTS}
+        if old is not None:
+            base.update({name: old[name] for name in ("subject", "notes")},
+                        follow_up_date=_as_date(old["follow_up_date"]) if old["follow_up_date"] else None,
+                        follow_up_done=bool(old["follow_up_done"]), confidential=bool(old["confidential"]),
+                        advisor=(old["advisor"], old["advisor_name"] or ""),
+                        programmes=programmes.get(old["id"], set()), contact_ids=contacts.get(old["id"], set()))
+        first = first_rows.get(first_line)
+        if first is not None:
+            base.update({name: first[name] for name in INTERACTION_COMPARED if first.get(name) not in (None, "")})
+            if first["advisor"] or first["advisor_name"]:
+                base["advisor"] = (first["advisor"], first["advisor_name"])
+            base["programmes"] = base["programmes"] | set(first["programmes"])
+            base["contact_ids"] = base["contact_ids"] | set(first["contact_ids"])
+        elif old is None:  # the row it repeats is not known here
+            context.duplicate(line, cells, first_line)
+            continue
+        lost = _not_stored(record, base, INTERACTION_COMPARED)
+        if written["advisor"] and (record["advisor"], record["advisor_name"]) != base["advisor"]:
+            lost.append(("advisor", written["advisor"]))
+        if set(record["programmes"]) - base["programmes"]:
+            lost.append(("programmes", [codes[i] for i in record["programmes"] if i not in base["programmes"]]))
+        emails = sorted(email for contact_id, email in written["emails"].items() if contact_id not in base["contact_ids"])
+        if emails:
+            lost.append(("contacts", emails))
+        context.duplicate(line, cells, first_line, lost)
+
+
 async def _interaction_programmes(interaction_ids: list[int]) -> dict[int, set[int]]:
     return await _programmes_of("interaction_programme", "interaction", interaction_ids)
 
 
 async def _insert_interactions(new: list[dict], context: _Context) -> None:
     ids = await db.reserve_ids("interaction", len(new))
-    defaults = {"subject": "", "notes": "", "follow_up_date": None, "follow_up_done": False, "confidential": False}
+    defaults = INTERACTION_DEFAULTS
     columns = ["id", *INTERACTION_FIELDS, "content_key", "created_at", "updated_at", "created_by", "updated_by",
                "import_batch"]
     rows, contact_links, programme_links, stamp = [], [], [], context.stamp()

@@ -14,20 +14,27 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
+from crm.domain import labels
 from crm.domain.addresses import split_address
 from crm.domain.dates import parse_date
 from crm.domain.emails import normalize_email
 from crm.domain.names import company_search_text, name_key
 from crm.domain.placeholders import PLACEHOLDER_FIRST, is_placeholder
 from crm.domain.postal import municipality_of
-from crm.domain.records import clean_company, clean_contact, clean_interaction, text
+from crm.domain.problems import rule_message
+from crm.domain.reasons import LEFT_BLANK, joined
+from crm.domain.records import FIELD_TOO_LONG, TOO_LONG, clean_company, clean_contact, clean_interaction, text
 from crm.domain.ytunnus import normalize_business_id
 from crm.importing.read import Row
 from crm.services.lookups import split_codes
 
 
 class RowError(Exception):
-    """This row cannot be imported; the message says why."""
+    """This row cannot be imported; the message says why (a Message: `reason`, in any language)."""
+
+    @property
+    def reason(self) -> str:
+        return self.args[0] if self.args else ""
 
 
 def mapped(row: Row, mapping: Mapping[int, str], width: int) -> dict[str, Any]:
@@ -36,7 +43,8 @@ def mapped(row: Row, mapping: Mapping[int, str], width: int) -> dict[str, Any]:
     are an error. A yes/no column keeps its words ('ei' is no, not nothing)."""
     line, cells = row
     if len(cells) > width and any(text(cell) for cell in cells[width:]):
-        raise RowError(f"The row has {len(cells)} cells but the header has {width} columns")
+        raise RowError(rule_message("The row has %(cells)s cells but the header has %(columns)s columns",
+                                    cells=len(cells), columns=width))
     count = len(cells)
     provided = {}
     for index, field in mapping.items():
@@ -61,12 +69,16 @@ KEY_FIELDS = {
 }
 
 
+_NAMED = {"company_name": labels.FIELDS["name"]}  # the company's name in a contact or interaction row
+
+
 def _reasons(errors: Mapping[str, str]) -> str:
-    """One reason for several fields. A message without its subject ('is 301 characters long; at most
-    300 fit', from the length rule) gets the field's name in front."""
-    reasons = (f"{field.replace('_', ' ').capitalize()} {message}" if message.startswith("is ") else message
-               for field, message in errors.items())
-    return "; ".join(dict.fromkeys(reasons))
+    """One reason for several fields, each still translatable (crm/domain/reasons.py). A message
+    without its subject ('is 301 characters long; at most 300 fit', from the length rule) gets the
+    field's name in front."""
+    return joined(rule_message(FIELD_TOO_LONG, field=_NAMED.get(field) or labels.field(field), **message.params)
+                  if getattr(message, "template", None) == TOO_LONG else message
+                  for field, message in errors.items())
 
 
 def _fail(errors: Mapping[str, str]) -> None:
@@ -82,7 +94,7 @@ def _triage(kind: str, errors: dict[str, str], values: dict[str, Any]) -> None:
     _fail(refused)
     dropped = {field: message for field, message in errors.items() if field not in keys}
     if dropped:
-        values["warnings"] = f"{_reasons(dropped)} (left blank)"
+        values["warnings"] = rule_message(LEFT_BLANK, reasons=_reasons(dropped))
 
 
 def _text(raw: Mapping[str, Any], field: str, max_length: int, errors: dict[str, str]) -> str:
@@ -105,7 +117,7 @@ def _company_reference(raw: Mapping[str, Any], errors: dict[str, str]) -> dict[s
     reference["name_key"] = name_key(reference["name"]) if reference["name"] else None
     named = reference["business_id"] or reference["name_key"]
     if not named and "business_id" not in errors and "company_name" not in errors:
-        errors["company"] = "The row names no company (Business ID or company name)"
+        errors["company"] = rule_message("The row names no company (Business ID or company name)")
     return reference
 
 
@@ -149,7 +161,7 @@ def company_row(raw: Mapping[str, Any]) -> dict[str, Any]:
         if values.get("business_id"):  # it may update a stored company: load.py knows
             errors.pop("name", None)
         elif "business_id" not in errors:
-            errors["name"] = "The row has neither a company name nor a Business ID"
+            errors["name"] = rule_message("The row has neither a company name nor a Business ID")
     _triage("companies", errors, values)
     if values.get("postal_code") and "municipality_code" not in raw and values.get("country", "FI") == "FI":
         municipality = municipality_of(values["postal_code"])

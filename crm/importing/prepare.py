@@ -39,7 +39,7 @@ def prepare_chunk(chunk: list, kind: str, mapping: Mapping[int, str], width: int
         try:
             values = normalize_row(kind, mapped((line, cells), mapping, width))
         except RowError as error:
-            failed.append((line, cells, str(error)))
+            failed.append((line, cells, error.reason))
             continue
         if "warnings" in values:
             warned.append((line, cells, values.pop("warnings")))

@@ -3,8 +3,9 @@ as a CSV an admin opens in Finnish Excel (UTF-8 with BOM, ';', no cell a spreads
 a formula).
 
 `row_cells` is the one place a row becomes its CSV cells, for the file the CLI writes while it
-imports and for the download the web streams from the database a page at a time (bounded
-memory whatever the batch's size, the CSV work in a worker thread, off the event loop).
+imports (reasons in English) and for the download the web streams from the database a page at a
+time, its reasons in the reader's language (bounded memory whatever the batch's size, the CSV work
+in a worker thread, off the event loop). A reason is one line (crm/domain/reasons.py).
 """
 
 from __future__ import annotations
@@ -16,19 +17,27 @@ import io
 import json
 from typing import Any, AsyncIterator, Iterable
 
+from crm.domain import reasons
+from crm.domain.problems import N_
 from crm.importing.export import safe_cell
 from crm.tables import ImportRowError
 
 PAGE_ROWS = 5_000
+LINE, REASON = N_("line"), N_("reason")
 
 
-def header(headers: list[str]) -> list[Any]:
-    return ["line", "reason", *(safe_cell(name) for name in headers)]
+def header(headers: list[str], language: str = "en") -> list[Any]:
+    columns = [LINE, REASON]
+    if language != "en":  # the CLI's file (English) does without Babel and Jinja
+        from crm.i18n import translate
+
+        columns = [translate(language, name) for name in columns]
+    return [*columns, *(safe_cell(name) for name in headers)]
 
 
 def row_cells(line: int, reason: str, cells: Iterable[Any]) -> list[Any]:
     """One row of the file: its line in the source file, why it was not stored, its cells as written."""
-    return [line, safe_cell(reason), *(safe_cell(cell) for cell in cells)]
+    return [line, safe_cell(reasons.one_line(reason)), *(safe_cell(cell) for cell in cells)]
 
 
 def _csv(rows: Iterable[list[Any]]) -> bytes:
@@ -37,21 +46,23 @@ def _csv(rows: Iterable[list[Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _page(rows: list[dict]) -> bytes:
-    return _csv(row_cells(row["line"], row["reason"], json.loads(row["cells"]) if isinstance(row["cells"], str)
-                          else row["cells"]) for row in rows)
+def _page(rows: list[dict], language: str) -> bytes:
+    from crm.i18n import reason_in
+
+    return _csv(row_cells(row["line"], reason_in(language, row["reason"]),
+                          json.loads(row["cells"]) if isinstance(row["cells"], str) else row["cells"]) for row in rows)
 
 
-async def stream(batch: dict) -> AsyncIterator[bytes]:
+async def stream(batch: dict, language: str = "en") -> AsyncIterator[bytes]:
     """The batch's row file from the database: the header, then a page of rows at a time in line
-    order (keyset paging on line and id, the index import_row_error_batch_line). The next page is
-    read while this one is written out."""
-    yield codecs.BOM_UTF8 + _csv([header(batch["headers"] or [])])
+    order (keyset paging on line and id, the index import_row_error_batch_line), its header's first
+    two columns and each reason in `language`. The next page is read while this one is written out."""
+    yield codecs.BOM_UTF8 + _csv([header(batch["headers"] or [], language)])
     pending = asyncio.ensure_future(_rows_after(batch["id"], 0, 0))
     try:
         while rows := await pending:
             pending = asyncio.ensure_future(_rows_after(batch["id"], rows[-1]["line"], rows[-1]["id"]))
-            yield await asyncio.to_thread(_page, rows)
+            yield await asyncio.to_thread(_page, rows, language)
     finally:
         if not pending.done():  # the download was cut short
             pending.cancel()

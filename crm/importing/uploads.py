@@ -280,7 +280,7 @@ def _preview(upload: dict, upload_dir: Path, limit: int) -> tuple[list[dict], li
             warning = values.pop("warnings", "")
             rows.append({"line": line, "values": _flat(values), "error": "", "warning": warning})
         except RowError as error:
-            rows.append({"line": line, "values": {}, "error": str(error), "warning": ""})
+            rows.append({"line": line, "values": {}, "error": error.reason, "warning": ""})
     return rows, samples
 
 

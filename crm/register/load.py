@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from crm import db, search
+from crm.domain import reasons
 from crm.domain.names import company_search_text, name_key
 from crm.domain.register import HELD_FIELDS, RegisterRecord, map_record, merged_other_names
 from crm.importing import heartbeat
@@ -108,7 +109,7 @@ def _read_chunk(source: RegisterFile, records: Iterator[Any], seen: _Seen, start
         except ValueError as error:
             written = raw.get("businessId") if isinstance(raw, dict) else None
             written = written.get("value") if isinstance(written, dict) else written
-            chunk.invalid.append((start + chunk.read, str(str(error)), str(written or '')[:40]))  # plain str: pickled
+            chunk.invalid.append((start + chunk.read, str(error), str(written or '')[:40]))  # a Message pickles whole
         else:
             if seen.first_time(record.business_id):
                 chunk.records.append(record)
@@ -307,7 +308,7 @@ async def _from_process(source: RegisterFile, context: _Context, chunk_size: int
 
 async def _record_invalid(invalid: list[tuple[int, str, str]], context: _Context) -> None:
     await db.insert_rows("import_row_error", ["import_batch", "line", "reason", "cells"],
-                         [(context.batch_id, number, reason, json.dumps([written], ensure_ascii=False))
+                         [(context.batch_id, number, reasons.stored(reason), json.dumps([written], ensure_ascii=False))
                           for number, reason, written in invalid])
 
 

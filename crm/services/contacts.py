@@ -9,7 +9,7 @@ from typing import Any, Mapping, Sequence
 from piccolo.columns.combination import WhereRaw
 
 from crm import db
-from crm.domain import erasure
+from crm.domain import erasure, reasons
 from crm.domain.dates import parse_date
 from crm.domain.names import name_key, person_key
 from crm.domain.problems import Problem, rule_message
@@ -282,10 +282,10 @@ async def _scrub_import_rows(who: erasure.Person) -> None:
         after = rows[-1]["id"]
         for row in rows:
             cells = row["cells"] or []
-            if erasure.holds_person(cells, who) or erasure.mentions_person(row["reason"], who):
+            if erasure.holds_person(cells, who) or erasure.mentions_person(reasons.read(row["reason"]), who):
                 await ImportRowError.update({
                     ImportRowError.cells: erasure.scrub_cells(cells, who),
-                    ImportRowError.reason: erasure.scrub_text(row["reason"], who),
+                    ImportRowError.reason: reasons.scrub(row["reason"], lambda text: erasure.scrub_text(text, who)),
                 }).where(ImportRowError.id == row["id"])
     for table in (ImportBatch, ImportUpload):
         for row in await table.select(table.id, table.message).where(table.message != ""):

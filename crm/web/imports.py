@@ -15,6 +15,7 @@ from litestar.response import Response, Stream, Template
 
 from crm.errors import Invalid
 from crm.importing import batches, jobs, rowfile, uploads
+from crm.i18n import request_language
 from crm.importing.mapping import FIELDS
 from crm.services import audit, reads
 from crm.web.auth import csrf_header_required, requires_role
@@ -109,8 +110,9 @@ class ImportController(Controller):
         except Invalid as error:
             rows, file_error = [], error.field_errors.get("file")
         columns = sorted({key for row in rows for key in row["values"]})
+        listed = dict((line, reason) for line, reason in (upload["dry_run"] or {}).get("listed", []))
         return page("imports/preview.html", status_code=422 if file_error else 200, upload=upload, rows=rows,
-                    columns=columns, file_error=file_error, progress=jobs.read_progress(settings.upload_dir, upload_id),
+                    columns=columns, listed=listed, file_error=file_error, progress=jobs.read_progress(settings.upload_dir, upload_id),
                     background=_viewed(request, "import_upload", upload_id))
 
     @get("/uploads/{upload_id:int}/status")
@@ -140,7 +142,7 @@ class ImportController(Controller):
         """The rows the batch could not take: line, reason and the original cells, streamed from the
         database a page at a time."""
         batch = await batches.get_batch(batch_id)
-        return download_stream(rowfile.stream(batch), f"errors-{batch_id}-{Path(batch['file_name']).stem}.csv",
+        return download_stream(rowfile.stream(batch, request_language(request)), f"errors-{batch_id}-{Path(batch['file_name']).stem}.csv",
                                background=_viewed(request, "import_batch", batch_id))
 
     @post("/{batch_id:int}/revert")
