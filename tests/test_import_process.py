@@ -41,7 +41,7 @@ async def test_a_file_prepared_in_a_process_gives_the_same_batch_as_in_a_thread(
     children = []
     summary = await import_file("companies", path, chunk_rows=2,
                                 progress=lambda count: children.append(multiprocessing.active_children()))
-    assert all(children)  # a second process was reading while the chunks were written
+    assert children[0]  # a second process was reading while the first chunk was written
     check(summary, rows=6, created=4, duplicates_in_file=1, errors=1)
     assert {**in_thread.as_dict(), "batch_id": None, "dry_run": False, "seconds": 0} == \
         {**summary.as_dict(), "batch_id": None, "seconds": 0}
