@@ -27,7 +27,7 @@ from crm.settings import Settings
 
 SQLITE_CONNECTIONS = 4  # kept open by the app for statements outside a transaction
 WRITE_LOCK_POLL_SECONDS = 0.002
-HANDOFF_SECONDS = 0.01  # a long writer's pause between its transactions (see hand_off)
+HANDOFF_SECONDS = 0.01  # a long writer's pause between its transactions (chunk_transaction)
 
 
 class PatientSQLiteTransaction(SQLiteTransaction):
@@ -57,24 +57,21 @@ class PatientSQLiteTransaction(SQLiteTransaction):
             raise
 
 
-async def hand_off() -> None:
-    """Between two transactions of a long SQLite writer: a pause in which a waiting writer takes the lock."""
-    if is_sqlite():
-        await asyncio.sleep(HANDOFF_SECONDS)
-
-
 @contextlib.asynccontextmanager
-async def chunk_transaction():
-    """One chunk of a long writer (an import, a register load). SQLite: a write transaction of its own,
-    with the bulk page cache, then hand_off(): other writers wait for a chunk, not for the whole file.
+async def chunk_transaction(*, keep: bool = True):
+    """One chunk of a long writer (an import, a register load). SQLite: a write transaction of its own
+    (rolled back unless `keep`), with the bulk page cache, then a pause of HANDOFF_SECONDS in which
+    a waiting writer takes the lock: other writers wait for a chunk, not for the whole file.
     PostgreSQL: nothing, the writer's one transaction is open around every chunk."""
     if not is_sqlite():
         yield
         return
-    async with write_transaction():
+    async with write_transaction() as transaction:
         await use_bulk_cache()
         yield
-    await hand_off()
+        if not keep:
+            await transaction.rollback()
+    await asyncio.sleep(HANDOFF_SECONDS)
 
 
 class PooledSQLiteEngine(SQLiteEngine):

@@ -9,7 +9,7 @@ import multiprocessing
 import time
 
 import pytest
-from test_import_support import check, row_errors, snapshot, write
+from test_import_support import check, generated_business_id, row_errors, snapshot, write
 
 from crm.importing import load, prepare
 from crm.importing.load import ImportRefused, import_file
@@ -109,12 +109,6 @@ async def test_a_cancelled_import_stops_reading_and_changes_nothing(tmp_path, mo
     assert await snapshot(batches=False) == before
 
 
-def _business_id(body: int) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(f"{body:07d}", (7, 9, 10, 5, 8, 4, 2)))
-    remainder = total % 11
-    return f"{body:07d}-{0 if remainder == 0 else 11 - remainder}" if remainder != 1 else ""
-
-
 async def test_another_app_process_starting_leaves_a_running_import_alone(tmp_path):
     """Two processes: `crm import` runs a long batch; `crm serve` starts meanwhile (and recovers
     interrupted runs at its start); the batch goes on and commits."""
@@ -125,7 +119,7 @@ async def test_another_app_process_starting_leaves_a_running_import_alone(tmp_pa
     import urllib.request
 
     lines = ["Y-tunnus;Yrityksen nimi;Postinumero"]
-    lines += [f"{bid};Yritys {n} Oy;02150" for n in range(1_000_000, 1_300_000) if (bid := _business_id(n))]
+    lines += [f"{bid};Yritys {n} Oy;02150" for n in range(1_000_000, 1_300_000) if (bid := generated_business_id(n))]
     big = tmp_path / "big.csv"
     big.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env = dict(os.environ)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from crm.domain.ytunnus import business_id_check_digit
 from crm.i18n import reason_in
 from crm.tables import (
     AuditEvent,
@@ -98,3 +99,8 @@ def one_json_object(stdout: str) -> dict:
     assert isinstance(summary, dict)
     return summary
 
+
+def generated_business_id(body: int) -> str:
+    """The valid Business ID with this 7-digit body, or '' for a body no ID is issued for."""
+    digit = business_id_check_digit(f"{body:07d}")
+    return "" if digit is None else f"{body:07d}-{digit}"

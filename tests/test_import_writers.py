@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 
 import pytest
-from test_import_support import snapshot, write
+from test_import_support import generated_business_id, snapshot, write
 from webutil import make_user
 
 from crm import db
@@ -29,15 +30,9 @@ pytestmark = pytest.mark.usefixtures("db")
 LOCK_WAIT_SECONDS = 2
 
 
-def _business_id(body: int) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(f"{body:07d}", (7, 9, 10, 5, 8, 4, 2)))
-    remainder = total % 11
-    return f"{body:07d}-{0 if remainder == 0 else 11 - remainder}" if remainder != 1 else ""
-
-
 def _big_file(tmp_path, rows: int):
     lines = ["Y-tunnus;Yrityksen nimi;Postinumero"]
-    lines += [f"{bid};Yritys {n} Oy;02150" for n in range(2_000_000, 2_000_000 + rows) if (bid := _business_id(n))]
+    lines += [f"{bid};Yritys {n} Oy;02150" for n in range(2_000_000, 2_000_000 + rows) if (bid := generated_business_id(n))]
     path = tmp_path / "big.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path, len(lines) - 1
@@ -133,5 +128,7 @@ async def test_a_sqlite_import_whose_process_died_is_rolled_back_at_the_next_sta
     batch = await ImportBatch.select(ImportBatch.status, ImportBatch.message).where(
         ImportBatch.id == batch["id"]).first()
     assert batch["status"] == "failed"
-    assert batch["message"].startswith("Interrupted by a restart: rolled back: ")
-    assert ", 0 restored" in batch["message"]  # the update was in the last row, never reached
+    if db.is_sqlite():  # its committed chunks were undone; the update was in the last row, never reached
+        assert re.fullmatch(r"Interrupted by a restart; rolled back: [1-9][0-9]* removed, 0 restored", batch["message"])
+    else:  # nothing of it was committed
+        assert batch["message"] == "Interrupted by a restart"

@@ -74,26 +74,30 @@ async def revert_batch(batch_id: int, *, actor_id: int | None = None) -> RevertS
     return summary
 
 
-async def roll_back(batch_id: int, started_at: dt.datetime) -> str:
-    """Undo what the committed chunks of a running batch wrote (SQLite, crm/importing/load.py), in
-    one transaction: what revert does, but for records edited since the batch started (by someone
-    else, while it ran), which are left alone and named. The batch keeps no rows, prior values or
-    holdings; the caller marks it failed. Returns what was done, for the batch's message."""
+async def fail(batch_id: int, message: str, started_at: dt.datetime) -> None:
+    """Mark a batch that did not finish failed, saying why. On SQLite its chunks committed one by one
+    (crm/importing/load.py): what they wrote goes first, by the batch's own revert data, in the same
+    transaction, as revert does it, but records someone else edited while it ran (since it started)
+    are left alone and named; the message says what was done. On PostgreSQL nothing of it was
+    committed. Either way the batch keeps no rows, prior values or holdings."""
     summary = RevertSummary(batch_id=batch_id)
     async with db.write_transaction():
-        touched = await _companies_of(batch_id)
-        await _restore_updated(batch_id, started_at, summary)
-        await _remove_created(batch_id, started_at, summary)
-        await holdings.remove_batch_holdings(batch_id)
-        await ImportChange.delete().where(ImportChange.import_batch == batch_id)
-        await ImportRowError.delete().where(ImportRowError.import_batch == batch_id)
-        await ImportBatch.update({ImportBatch.status: "failed"}).where(ImportBatch.id == batch_id)
-        await tallies.refresh_companies(touched)
-        await tallies.compact()
-    note = f"rolled back: {summary.removed} removed, {summary.restored} restored"
-    if summary.left_alone:
-        note += "; left alone: " + "; ".join(summary.left_alone[:20])
-    return note
+        if db.is_sqlite():
+            touched = await _companies_of(batch_id)
+            await _restore_updated(batch_id, started_at, summary)
+            await _remove_created(batch_id, started_at, summary)
+            await holdings.remove_batch_holdings(batch_id)
+            await ImportChange.delete().where(ImportChange.import_batch == batch_id)
+            await ImportRowError.delete().where(ImportRowError.import_batch == batch_id)
+            await ImportBatch.update({ImportBatch.status: "failed"}).where(ImportBatch.id == batch_id)
+            await tallies.refresh_companies(touched)
+            await tallies.compact()
+            message += f"; rolled back: {summary.removed} removed, {summary.restored} restored"
+            if summary.left_alone:
+                message += "; left alone: " + "; ".join(summary.left_alone[:20])
+        await ImportBatch.update(
+            {ImportBatch.status: "failed", ImportBatch.message: message[:2000],
+             ImportBatch.finished_at: dt.datetime.now(dt.timezone.utc)}).where(ImportBatch.id == batch_id)
 
 
 async def _companies_of(batch_id: int) -> list[int]:

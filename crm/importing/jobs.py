@@ -19,7 +19,7 @@ from pathlib import Path
 
 from crm import db
 from crm.importing import heartbeat
-from crm.importing.batches import roll_back
+from crm.importing.batches import fail
 from crm.importing.load import ImportRefused, import_file
 from crm.importing.uploads import (
     PREVIEW_ROWS,
@@ -118,9 +118,7 @@ async def recover_interrupted() -> list[str]:
         ImportBatch.status == "running") if not heartbeat.alive(f"batch-{row['id']}")]
     for batch in await ImportBatch.select(ImportBatch.id, ImportBatch.started_at).where(
             ImportBatch.id.is_in(batches or [0]) & (ImportBatch.status == "running")):
-        # on SQLite its committed chunks go (load.py); on PostgreSQL nothing of it was committed
-        note = await roll_back(batch["id"], batch["started_at"])
-        await ImportBatch.update({ImportBatch.message: f"{message}: {note}"}).where(ImportBatch.id == batch["id"])
+        await fail(batch["id"], message, batch["started_at"])  # on SQLite, its committed chunks go
     if uploads:
         async with db.write_transaction():
             await ImportUpload.update({ImportUpload.status: "failed", ImportUpload.message: message}).where(

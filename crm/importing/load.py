@@ -3,7 +3,7 @@
 PostgreSQL writes a batch in one transaction: other writers only wait for the rows it holds.
 SQLite has one write lock for the whole database, so a batch there commits chunk by chunk, each a
 short transaction, and other writers get the lock in between (SPEC §7). A SQLite batch that fails
-half-way is rolled back by its own revert data (batches.roll_back), in one transaction, before it
+half-way is rolled back by its own revert data (batches.fail), in one transaction, as it
 is marked failed; one whose process died is rolled back by recover_interrupted() at the next start.
 While it runs, its records are visible and count in the study (running batches hold, SPEC §9).
 A SQLite dry run rolls back each chunk's transaction and carries what the next chunk must find
@@ -183,37 +183,19 @@ async def import_file(
     errors = _ErrorFile(error_path, source.headers) if error_path else None
     # other processes see a real run alive while it beats (crm/importing/heartbeat.py)
     beating = heartbeat.beating(f"batch-{summary.batch_id}") if summary.batch_id else contextlib.nullcontext()
-    context.dry_run, bounded = dry_run, db.is_sqlite()
-    if dry_run and bounded:
+    context.dry_run = dry_run
+    if dry_run and db.is_sqlite():
         context.made = {}
     try:
-        async with beating, few_collections():
-            if bounded:
-                step = functools.partial(_sqlite_chunk, context, batch_values)
-                await _load_all(source, mapping, context, summary, errors, progress, chunk_rows, step)
-                if not dry_run:
-                    async with db.write_transaction():
-                        await _finish(summary, context)
-            else:
-                async with db.write_transaction():
-                    if dry_run:  # the batch row exists only inside the rolled-back transaction
-                        context.batch_id = await _dry_run_batch(batch_values)
-                    await _load_all(source, mapping, context, summary, errors, progress, chunk_rows,
-                                    contextlib.nullcontext)
-                    if dry_run:
-                        raise _DryRunDone
+        async with beating, few_collections(), _batch_transaction(context, batch_values):
+            await _load_all(source, mapping, context, summary, errors, progress, chunk_rows,
+                            functools.partial(_chunk_transaction, context, batch_values))
+            if not dry_run:
+                async with db.write_transaction():  # PostgreSQL: the batch's own
                     await _finish(summary, context)
-    except _DryRunDone:
-        pass
     except BaseException as error:
         if summary.batch_id is not None:
-            message = f"{type(error).__name__}: {error}"[:1500]
-            if bounded:  # the chunks committed so far go, by the batch's own revert data
-                message += "; " + await batches.roll_back(summary.batch_id, context.now)
-            await ImportBatch.update(
-                {ImportBatch.status: "failed", ImportBatch.message: message[:2000],
-                 ImportBatch.finished_at: dt.datetime.now(dt.timezone.utc)}
-            ).where(ImportBatch.id == summary.batch_id)
+            await batches.fail(summary.batch_id, f"{type(error).__name__}: {error}"[:1500], context.now)
         if errors:  # it would list rows of a batch that was rolled back
             errors.close()
             error_path.unlink(missing_ok=True)
@@ -265,17 +247,31 @@ async def _dry_run_batch(batch_values: dict) -> int:
 
 
 @contextlib.asynccontextmanager
-async def _sqlite_chunk(context: _Context, batch_values: dict):
-    """SQLite: one chunk's writes, in a transaction of their own (a dry run's is rolled back)."""
+async def _batch_transaction(context: _Context, batch_values: dict):
+    """PostgreSQL: the batch's one transaction (a dry run's rolled back). SQLite: none, each chunk
+    has its own (_chunk_transaction)."""
+    if db.is_sqlite():
+        yield
+        return
     try:
-        async with db.chunk_transaction():
+        async with db.write_transaction():
             if context.dry_run:  # the batch row exists only inside the rolled-back transaction
                 context.batch_id = await _dry_run_batch(batch_values)
             yield
             if context.dry_run:
                 raise _DryRunDone
     except _DryRunDone:
-        await db.hand_off()
+        pass
+
+
+@contextlib.asynccontextmanager
+async def _chunk_transaction(context: _Context, batch_values: dict):
+    """SQLite: one chunk's writes in a transaction of their own (a dry run's rolled back).
+    PostgreSQL: inside the batch's transaction."""
+    async with db.chunk_transaction(keep=not context.dry_run):
+        if context.dry_run and db.is_sqlite():  # the batch row exists only inside the rolled-back transaction
+            context.batch_id = await _dry_run_batch(batch_values)
+        yield
 
 
 async def _load_all(source, mapping, context, summary, errors, progress, chunk_rows, step) -> None:

@@ -30,7 +30,7 @@ from crm.domain import reasons
 from crm.domain.names import company_search_text, name_key
 from crm.domain.register import HELD_FIELDS, RegisterRecord, map_record, merged_other_names
 from crm.importing import heartbeat
-from crm.importing.batches import roll_back
+from crm.importing.batches import fail
 from crm.importing.prepare import _ahead, few_collections
 from crm.register.read import RegisterFile, Unreadable, open_register_file
 from crm.services import audit, tallies
@@ -187,12 +187,7 @@ async def load_register(
             async with db.write_transaction():
                 await _finish(summary, context)
     except BaseException as error:
-        message = f"{type(error).__name__}: {error}"[:1500]
-        if db.is_sqlite():  # the chunks committed so far go, by the batch's own revert data
-            message += "; " + await roll_back(batch.id, now)
-        await ImportBatch.update(
-            {ImportBatch.status: "failed", ImportBatch.message: message[:2000],
-             ImportBatch.finished_at: dt.datetime.now(dt.timezone.utc)}).where(ImportBatch.id == batch.id)
+        await fail(batch.id, f"{type(error).__name__}: {error}"[:1500], now)
         if isinstance(error, Unreadable):
             raise RegisterRefused(str(error)) from None
         raise

@@ -17,13 +17,10 @@ names the proxy (crm/web/security.py); otherwise every user shares the proxy's a
 
 from __future__ import annotations
 
-
 from crm import db
 from crm.services import audit
-from crm.services.attempts import KEEP, WINDOW, TooManyAttempts, admit, failed, forgive
+from crm.services.attempts import admit, failed, forgive
 from crm.services.users import authenticate
-
-__all__ = ["KEEP", "WINDOW", "TooManyAttempts", "log_in"]
 
 MAX_FAILURES_PER_ACCOUNT = 5  # for one account from one address
 MAX_FAILURES_PER_ADDRESS = 20  # for all accounts from one address

@@ -13,7 +13,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Response, Template
 
 from crm.i18n import request_language, translate
-from crm.services import logins, sessions
+from crm.services import attempts, logins, sessions
 from crm.web.render import form_data, local_path, page
 
 SESSION_COOKIE = "crm_session"
@@ -85,7 +85,7 @@ class AuthController(Controller):
         address = request.client.host if request.client else ""
         try:
             user = await logins.log_in(email, password, address)
-        except logins.TooManyAttempts:
+        except attempts.TooManyAttempts:
             error = translate(request_language(request), "Too many failed attempts. Try again in 15 minutes.")
             return page("login.html", status_code=429, next=target, email=email, error=error)
         if user is None:
