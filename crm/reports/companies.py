@@ -14,6 +14,11 @@ from crm.tables import Company, CompanyTally
 async def _keys(scope: Scope) -> Counter:
     """Held companies per (section, place) they are counted under."""
     counts: Counter = Counter()
+    if scope.counted:
+        for mask, section, place, _, companies in scope.profile:
+            if not scope.department_id or mask & scope.bit:
+                counts[section, place] += companies
+        return counts
     if scope.dated:
         masks, params = scope.masks_sql()
         rows = await Company.raw(

@@ -100,6 +100,9 @@ async def _with_business_id(scope: Scope) -> int:
     if not scope.dated:
         return await Company.count().where(Company.business_id.is_not_null() & WhereRaw(
             "(company.study_mask & {}) <> 0", scope.bit))
+    if scope.counted:
+        return sum(companies for mask, _, _, with_business_id, companies in scope.profile
+                   if with_business_id and mask & scope.bit)
     masks, params = scope.masks_sql()
     rows = await Company.raw(
         f"SELECT COUNT(*) AS companies FROM company JOIN ({masks}) AS masks ON masks.company = company.id "

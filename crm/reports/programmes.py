@@ -28,20 +28,24 @@ async def _counted(scope: Scope) -> tuple[dict[int, int], dict[int, int], dict[i
     dated, params = scope.range_sql("interaction.date")
     if scope.department_id:
         dated, params = dated + " AND interaction.department = {}", [*params, scope.department_id]
-    logged = (f"SELECT interaction_programme.programme AS programme, interaction.company AS company "
-              f"FROM interaction_programme JOIN interaction ON interaction.id = interaction_programme.interaction "
-              f"WHERE interaction.deleted_at IS NULL{dated}")
-    reached = logged if scope.department_id else f"{logged} UNION SELECT programme, company FROM company_programme"
-    counts = {row["programme"]: int(row["interactions"]) for row in await Programme.raw(
-        f"SELECT logged.programme AS programme, COUNT(*) AS interactions FROM ({logged}) AS logged "
-        f"GROUP BY logged.programme", *params)}
-    companies = {row["programme"]: int(row["companies"]) for row in await Programme.raw(
-        f"SELECT reached.programme AS programme, COUNT(DISTINCT reached.company) AS companies "
-        f"FROM ({reached}) AS reached GROUP BY reached.programme", *params)}
-    themes = {row["theme"]: int(row["companies"]) for row in await Programme.raw(
-        f"SELECT {THEME} AS theme, COUNT(DISTINCT reached.company) AS companies FROM ({reached}) AS reached "
-        f"JOIN programme ON programme.id = reached.programme GROUP BY {THEME}", *params)}
-    return companies, themes, counts
+    # one statement: the period's tagged interactions are read once (MATERIALIZED), and the three
+    # counts come back as a few rows per programme, not as the period's (programme, company) pairs
+    tags = "" if scope.department_id else " UNION SELECT programme, company FROM company_programme"
+    rows = await Programme.raw(
+        f"WITH logged AS MATERIALIZED (SELECT interaction_programme.programme AS programme, "
+        f"interaction.company AS company, COUNT(*) AS interactions FROM interaction_programme "
+        f"JOIN interaction ON interaction.id = interaction_programme.interaction "
+        f"WHERE interaction.deleted_at IS NULL{dated} GROUP BY interaction_programme.programme, interaction.company), "
+        f"reached AS MATERIALIZED (SELECT programme, company FROM logged{tags}) "
+        f"SELECT 'companies' AS counted, programme AS programme, COUNT(DISTINCT company) AS n FROM reached "
+        f"GROUP BY programme "
+        f"UNION ALL SELECT 'themes', {THEME}, COUNT(DISTINCT reached.company) FROM reached "
+        f"JOIN programme ON programme.id = reached.programme GROUP BY {THEME} "
+        f"UNION ALL SELECT 'interactions', programme, SUM(interactions) FROM logged GROUP BY programme", *params)
+    counted: dict[str, dict[int, int]] = {"companies": {}, "themes": {}, "interactions": {}}
+    for row in rows:
+        counted[row["counted"]][row["programme"]] = int(row["n"])
+    return counted["companies"], counted["themes"], counted["interactions"]
 
 
 async def reach(scope: Scope) -> list[dict]:

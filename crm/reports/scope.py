@@ -27,6 +27,8 @@ class Scope:
     date_to: dt.date | None = None
     department_id: int | None = None
     counted: bool = False  # the period's masks are in the temporary table scope_mask (see `counting`)
+    # the period's held companies per (mask, section, place, has a Business ID), counted with the masks
+    profile: tuple[tuple[int, str, str, bool, int], ...] = ()
 
     @property
     def dated(self) -> bool:
@@ -67,7 +69,8 @@ class Scope:
 @asynccontextmanager
 async def counting(scope: Scope) -> AsyncIterator[Scope]:
     """A period's reports share one pass over the record: its companies' masks are counted once into a
-    temporary table, and every report of the period reads that (one connection, one transaction)."""
+    temporary table, and every report of the period reads that (one connection, one transaction).
+    What the companies are (section, place, Business ID) is read once too, as the scope's profile."""
     if not scope.dated or scope.counted:
         yield scope
         return
@@ -76,8 +79,15 @@ async def counting(scope: Scope) -> AsyncIterator[Scope]:
         await Company.raw("DROP TABLE IF EXISTS scope_mask")
         await Company.raw("CREATE TEMPORARY TABLE scope_mask (company INTEGER PRIMARY KEY, mask BIGINT)")
         await Company.raw(f"INSERT INTO scope_mask (company, mask) {masks}", *params)
+        rows = await Company.raw(
+            "SELECT scope_mask.mask AS mask, company.study_section AS section, company.study_place AS place, "
+            "company.business_id IS NOT NULL AS with_business_id, COUNT(*) AS companies FROM scope_mask "
+            "JOIN company ON company.id = scope_mask.company GROUP BY scope_mask.mask, company.study_section, "
+            "company.study_place, company.business_id IS NOT NULL")
+        profile = tuple((int(row["mask"]), row["section"] or "", row["place"] or "unknown",
+                         bool(row["with_business_id"]), int(row["companies"])) for row in rows)
         try:
-            yield replace(scope, counted=True)
+            yield replace(scope, counted=True, profile=profile)
         finally:
             await Company.raw("DROP TABLE IF EXISTS scope_mask")
 
