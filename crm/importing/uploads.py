@@ -184,7 +184,9 @@ async def set_encoding(upload_id: int, encoding: str, *, upload_dir: Path, actor
 
 
 async def get_upload(upload_id: int) -> dict:
-    row = await ImportUpload.select(*ImportUpload.all_columns(), ImportUpload.department.code).where(
+    department = ImportUpload.department
+    row = await ImportUpload.select(*ImportUpload.all_columns(), department.code, department.name_fi,
+                                    department.name_sv, department.name_en).where(
         ImportUpload.id == upload_id).output(load_json=True).first()
     if row is None:
         raise NotFound(f"Upload #{upload_id} does not exist")
@@ -205,7 +207,9 @@ async def find_profile(kind: str, department_id: int | None, headers: list[str])
 
 
 async def list_profiles(kind: str) -> list[dict]:
-    return await MappingProfile.select(MappingProfile.id, MappingProfile.name, MappingProfile.department.code).where(
+    department = MappingProfile.department
+    return await MappingProfile.select(MappingProfile.id, MappingProfile.name, department.code, department.name_fi,
+                                       department.name_sv, department.name_en).where(
         MappingProfile.kind == kind).order_by(MappingProfile.name)
 
 
