@@ -111,6 +111,8 @@ async def test_pages_name_departments_programmes_and_industries(language, tmp_pa
     assert names["programme"] in _options(listing, "f-programme")
     sections = _options(listing, "f-section")
     assert names["J"] in sections and names["C"] in sections and "J" not in sections
+    details = re.search(r'<dl class="details">(.*?)</dl>', card, flags=re.S)[1]
+    assert details.count("<dt>") == details.count("<dd")  # each label beside its value
     card_text = re.sub(r"\s+", " ", _visible(card))
     assert f"62010 · {names['J']} (TOL 2008)" in card_text
     assert f"{names['PLAN']}:" in card_text  # served by, by name
