@@ -15,6 +15,7 @@ from crm.services.contacts import create_contact
 from crm.services.interactions import create_interaction
 from crm.services.lookups import department_id_by_code
 from crm.services.users import create_user
+from crm.tables import Company
 from tests.webutil import PASSWORD, client, login
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -63,9 +64,11 @@ async def test_no_page_shows_an_internal_field_name(language):
 # Departments, programmes and industry sections by name, not by code (issue 12's rough edges).
 NAMES = {
     "fi": {"TYO": "Työllisyys Espoo", "PLAN": "Kaupunkisuunnittelu", "programme": "Paras paikka yrittää",
-           "J": "J – Informaatio ja viestintä", "C": "C – Teollisuus", "started_by": "komentorivi"},
+           "J": "J – Informaatio ja viestintä", "C": "C – Teollisuus", "started_by": "komentorivi",
+           "swedish": "ruotsi", "came_from": "Tiedosto lista.csv"},
     "sv": {"TYO": "Sysselsättning Esbo", "PLAN": "Stadsplanering", "programme": "Bästa platsen för företagare",
-           "J": "J – Informations- och kommunikationsverksamhet", "C": "C – Tillverkning", "started_by": "kommandoraden"},
+           "J": "J – Informations- och kommunikationsverksamhet", "C": "C – Tillverkning", "started_by": "kommandoraden",
+           "swedish": "svenska", "came_from": "Filen lista.csv"},
 }
 
 
@@ -98,9 +101,14 @@ async def test_pages_name_departments_programmes_and_industries(language, tmp_pa
     # a batch without a user: the command line's (crm import, crm seed, crm serve --demo)
     summary = await import_file("companies", write(tmp_path, "lista.csv", "Y-tunnus;Nimi\n0112038-9;Nokia Oyj\n"),
                                 department="PLAN")
+    imported_id = (await Company.select(Company.id).where(Company.business_id == "0112038-9").first())["id"]
+    contact_id = await create_contact({"first_name": "Stina", "last_name": "Berg", "language": "sv"},
+                                      roles=[{"company_id": company_id, "role": "VD"}], actor_id=admin)
     async with client() as c:
         await login(c, "root@espoo.example")
         listing = (await c.get("/companies")).text
+        imported = (await c.get(f"/companies/{imported_id}/history")).text
+        contact = (await c.get(f"/contacts/{contact_id}")).text
         card = (await c.get(f"/companies/{company_id}")).text
         later = (await c.get(f"/companies/{later_id}")).text
         imports = (await c.get("/imports")).text
@@ -124,3 +132,8 @@ async def test_pages_name_departments_programmes_and_industries(language, tmp_pa
         text = _visible(page)
         assert names["PLAN"] in text and names["started_by"] in text
         assert not re.search(r"(?<!\w)system(?!\w)", text)
+    # an imported company says where it came from (file, department, batch), not only "no recorded changes"
+    imported_text = re.sub(r"\s+", " ", _visible(imported))
+    assert f"{names['came_from']}, " in imported_text and names["PLAN"] in imported_text
+    assert f'href="/imports/{summary.batch_id}"' in imported
+    assert re.search(rf"<dd>\s*{names['swedish']}\s*</dd>", contact)  # a contact's language, not 'sv'

@@ -227,6 +227,18 @@ async def departments_served(company_id: int) -> list[dict]:
     return rows
 
 
+async def company_origins(company_id: int) -> list[dict]:
+    """Where the company came from and which files named it since: its import batches (file, kind,
+    when, department), a creation by hand, a register load; oldest first (the import that made it first)."""
+    batch, department = CompanySource.import_batch, CompanySource.department
+    return await CompanySource.select(
+        CompanySource.via, batch.id, batch.file_name, batch.kind, batch.started_at,
+        department.code, department.name_fi, department.name_sv, department.name_en,
+    ).where((CompanySource.company == company_id) & (CompanySource.via != CompanySource.Via.interaction)
+            & (batch.is_null() | batch.status.is_in(["committed", "running"]))
+            ).order_by(batch.started_at).order_by(CompanySource.id)
+
+
 def _interaction_columns():
     return (
         Interaction.id, Interaction.date, Interaction.kind, Interaction.subject, Interaction.notes,
