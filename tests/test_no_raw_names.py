@@ -65,10 +65,12 @@ async def test_no_page_shows_an_internal_field_name(language):
 NAMES = {
     "fi": {"TYO": "Työllisyys Espoo", "PLAN": "Kaupunkisuunnittelu", "programme": "Paras paikka yrittää",
            "J": "J – Informaatio ja viestintä", "C": "C – Teollisuus", "started_by": "komentorivi",
-           "swedish": "ruotsi", "came_from": "Tiedosto lista.csv"},
+           "swedish": "ruotsi", "came_from": "Tiedosto lista.csv",
+           "export": "Päivämäärä;Yksikkö;Tyyppi;Aihe", "meeting": "Kaupunkisuunnittelu;Tapaaminen;Kasvu"},
     "sv": {"TYO": "Sysselsättning Esbo", "PLAN": "Stadsplanering", "programme": "Bästa platsen för företagare",
            "J": "J – Informations- och kommunikationsverksamhet", "C": "C – Tillverkning", "started_by": "kommandoraden",
-           "swedish": "svenska", "came_from": "Filen lista.csv"},
+           "swedish": "svenska", "came_from": "Filen lista.csv",
+           "export": "Datum;Enhet;Typ;Ämne", "meeting": "Stadsplanering;Möte;Kasvu"},
 }
 
 
@@ -109,6 +111,7 @@ async def test_pages_name_departments_programmes_and_industries(language, tmp_pa
         listing = (await c.get("/companies")).text
         imported = (await c.get(f"/companies/{imported_id}/history")).text
         contact = (await c.get(f"/contacts/{contact_id}")).text
+        exported = (await c.get(f"/companies/{company_id}/history.csv")).text
         card = (await c.get(f"/companies/{company_id}")).text
         later = (await c.get(f"/companies/{later_id}")).text
         imports = (await c.get("/imports")).text
@@ -137,3 +140,5 @@ async def test_pages_name_departments_programmes_and_industries(language, tmp_pa
     assert f"{names['came_from']}, " in imported_text and names["PLAN"] in imported_text
     assert f'href="/imports/{summary.batch_id}"' in imported
     assert re.search(rf"<dd>\s*{names['swedish']}\s*</dd>", contact)  # a contact's language, not 'sv'
+    # the history export in the reader's language: its header, each entry's department and kind
+    assert exported.lstrip("\ufeff").startswith(names["export"]) and names["meeting"] in exported
