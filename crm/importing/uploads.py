@@ -22,6 +22,7 @@ from typing import Any, AsyncIterator
 from crm import db
 from crm.domain.erasure import Person, holds_person
 from crm.domain.problems import N_, rule_message
+from crm.domain.records import text
 from crm.errors import Conflict, Invalid, NotFound
 from crm.importing.mapping import (
     KINDS,
@@ -283,8 +284,10 @@ def _preview(upload: dict, upload_dir: Path, limit: int) -> tuple[list[dict], li
             values = normalize_row(upload["kind"], mapped((line, cells), upload["mapping"], width))
             warning = values.pop("warnings", "")
             rows.append({"line": line, "values": _flat(values), "error": "", "warning": warning})
-        except RowError as error:
-            rows.append({"line": line, "values": {}, "error": error.reason, "warning": ""})
+        except RowError as error:  # the row as the file wrote it: the admin sees what to correct
+            written = {field: text(cells[index]) for index, field in upload["mapping"].items()
+                       if field and index < len(cells) and text(cells[index])}
+            rows.append({"line": line, "values": written, "error": error.reason, "warning": ""})
     return rows, samples
 
 
