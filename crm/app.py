@@ -52,7 +52,7 @@ def template_environment() -> Environment:
     environment.install_null_translations(newstyle=True)  # sets the newstyle flag; the callables follow
     environment.globals.update(
         gettext=i18n.template_gettext, _=i18n.template_gettext, ngettext=i18n.template_ngettext,
-        language=i18n.template_language,
+        language=i18n.template_language, industry=i18n.template_industry,
     )
     environment.filters["date"] = i18n.template_date
     environment.filters["number"] = i18n.template_number
@@ -64,6 +64,8 @@ def template_environment() -> Environment:
     environment.filters["entity_label"] = i18n.template_entity_label
     environment.filters["action_label"] = i18n.template_action_label
     environment.filters["encoding_label"] = i18n.template_encoding_label
+    environment.filters["local_name"] = i18n.template_local_name
+    environment.filters["section_name"] = i18n.template_section_name
     return environment
 
 

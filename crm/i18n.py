@@ -7,6 +7,7 @@ The user's saved choice wins, else the browser's Accept-Language, else Finnish.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import io
@@ -18,7 +19,7 @@ from babel.support import NullTranslations, Translations
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from crm.domain import labels, reasons
+from crm.domain import industry, labels, reasons
 from crm.domain.problems import Message
 from crm.paths import PACKAGE_DIR
 
@@ -170,3 +171,34 @@ template_field_label = _label_filter(labels.field)
 template_entity_label = _label_filter(labels.entity)
 template_action_label = _label_filter(labels.action)
 template_encoding_label = _label_filter(labels.encoding)
+
+
+def section_name(language: str, section: str | None) -> str:
+    """A TOL 2008 section as a reader reads it: 'J – Informaatio ja viestintä'; None is 'industry unknown'."""
+    if section is None or section == "X":
+        return translate(language, industry.TOL2008_SECTION_NAMES["X"])
+    name = industry.TOL2008_SECTION_NAMES.get(section)
+    return f"{section} – {translate(language, name)}" if name else section
+
+
+@pass_context
+def template_section_name(context, section: str | None) -> str:
+    return section_name(_language(context), section)
+
+
+@pass_context
+def template_local_name(context, row: dict, prefix: str = "") -> str:
+    """A department's or programme's name in the reader's language: `d|local_name`, or for a joined
+    row `batch|local_name("department.")`."""
+    return labels.name_in(row, _language(context), prefix)
+
+
+@pass_context
+def template_industry(context, code: str | None, classification: str | None,
+                      descriptions: dict | None = None, fallback: bool = False) -> industry.IndustryShown | None:
+    """The parts of an industry code for the reader (crm/domain/industry.py), its section name translated."""
+    language = _language(context)
+    shown = industry.industry_shown(code, classification, language, descriptions, fallback=fallback)
+    if shown and shown.section_name:
+        shown = dataclasses.replace(shown, section_name=translate(language, shown.section_name))
+    return shown

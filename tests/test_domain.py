@@ -765,3 +765,19 @@ def test_two_stated_forms_conflict_but_a_missing_one_conflicts_with_none():
     assert forms_conflict("oy", "ky")
     assert not forms_conflict("oy", "oy")
     assert not forms_conflict(None, "ky")
+
+
+def test_an_industry_code_is_shown_with_its_section_and_its_own_description():
+    from crm.domain.industry import industry_shown
+
+    shown = industry_shown("62010", "TOL2008", "sv", {"fi": "Ohjelmistot", "sv": "Programvara"})
+    assert (shown.code, shown.classification, shown.section, shown.section_name) == (
+        "62010", "TOL 2008", "J", "Information and communication")
+    assert (shown.description, shown.description_language) == ("Programvara", "sv")
+    assert industry_shown("62010", "TOL2008", "en", {"fi": "Ohjelmistot"}).description is None
+    assert industry_shown("62010", "TOL2008", "en", {"fi": "Ohjelmistot"}, fallback=True).description_language == "fi"
+    later = industry_shown("62100", "TOL2025", "fi")
+    assert (later.section, later.section_name, later.classification) == (None, None, "TOL 2025")
+    assert industry_shown("J", None, "fi").section == "J"
+    assert industry_shown("04100", "TOL2008", "fi").section is None  # no division 04: the code alone
+    assert industry_shown("", "TOL2008", "fi") is None

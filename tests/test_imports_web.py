@@ -233,3 +233,32 @@ async def test_a_big_upload_is_read_in_a_second_process_by_the_app_too(monkeypat
         assert done["status"] == "done", done
     assert sorted(row["name"] for row in await Company.select()) == ["Nokia Oyj", "Äijän Kahvila Ky"]
     assert not multiprocessing.active_children()
+
+
+@pytest.mark.parametrize("language", ["fi", "sv"])
+async def test_mapping_and_preview_name_fields_in_the_file_order_and_show_an_error_row_as_written(language):
+    import re
+
+    from crm.services.users import create_user
+    from tests.webutil import PASSWORD
+
+    await create_user(email="root@espoo.example", name="Root", role="admin", department="BIZ", password=PASSWORD,
+                      language=language)
+    words = {"fi": ("Y-tunnus", "Yrityksen nimi", "Postinumero", "Postitoimipaikka"),
+             "sv": ("FO-nummer", "Företagets namn", "Postnummer", "Postanstalt")}[language]
+    async with client() as c:
+        token = await login(c, "root@espoo.example")
+        upload_id = int((await _upload(c, token)).headers["location"].rsplit("/", 1)[1])
+        mapping = (await c.get(f"/imports/uploads/{upload_id}")).text
+        await c.post(f"/imports/uploads/{upload_id}/mapping", data={
+            "column-0": "business_id", "column-1": "name", "column-2": "postal_code", "column-3": "city",
+            "column-4": "", "_csrf_token": token}, follow_redirects=False)
+        preview = (await c.get(f"/imports/uploads/{upload_id}/preview")).text
+    options = re.findall(r'<option value="(\w+)"[^>]*>([^<]*)</option>', mapping)
+    assert ("business_id", words[0]) in options and ("postal_code", words[2]) in options
+    assert not [value for value, shown in options if shown == value]  # no field shown by its internal name
+    table = preview[preview.index('<table class="list preview">'):]
+    headers = re.findall(r'<th scope="col">([^<]*)</th>', table[:table.index("</thead>")])
+    assert headers[1:5] == list(words)  # as the file has them (not alphabetical), by their names
+    error_row = re.search(r'<tr class="row-error">(.*?)</tr>', table, flags=re.S)[1]
+    assert "1234567-2" in error_row and "Väärä Oy" in error_row  # the refused row's cells, not blanks

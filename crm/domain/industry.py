@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 from crm.domain.problems import N_, Problem
 
@@ -126,3 +127,48 @@ TOL2008_SECTION_NAMES = {
     "U": N_("Activities of extraterritorial organisations and bodies"),
     "X": N_("Industry unknown"),
 }
+
+
+@dataclass(frozen=True)
+class IndustryShown:
+    """What a page shows of a company's industry code: '62010 Ohjelmistot · J Information and
+    communication (TOL 2008)'. The section name is gettext source (pages translate it)."""
+
+    code: str
+    classification: str  # 'TOL 2008', 'TOL 2025', or '' when not known
+    section: str | None  # the TOL 2008 section letter, when one is derivable
+    section_name: str | None
+    description: str | None  # the code's own description (the register's), in the wanted language
+    description_language: str | None
+
+
+def industry_shown(code: str | None, classification: str | None, language: str,
+                   descriptions: dict[str, str] | None = None, *, fallback: bool = False) -> IndustryShown | None:
+    """The parts of an industry code as shown to a reader of `language`; None for no code.
+
+    The section comes from the TOL 2008 table (a TOL 2025 code has none: its divisions moved between
+    sections); `descriptions` ({'fi': ..., 'sv': ..., 'en': ...}, the register's words for this very
+    code) give the description in the reader's language, or with `fallback` in Finnish, Swedish or
+    English when that one is missing (its language is returned, for the page's lang attribute).
+    """
+    if not code:
+        return None
+    try:
+        tol = normalize_classification(classification)
+    except Problem:
+        tol = None
+    try:
+        section = section_of(code, tol)
+    except Problem:  # a code the table does not hold (a stored value from before the rules)
+        section = None
+    descriptions = {key: value for key, value in (descriptions or {}).items() if isinstance(value, str) and value}
+    order = [language, *(("fi", "sv", "en") if fallback else ())]
+    described = next((name for name in order if descriptions.get(name)), None)
+    return IndustryShown(
+        code=code,
+        classification=tol.replace("TOL", "TOL ") if tol else "",
+        section=section,
+        section_name=TOL2008_SECTION_NAMES.get(section) if section else None,
+        description=descriptions.get(described) if described else None,
+        description_language=described,
+    )

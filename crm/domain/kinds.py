@@ -5,9 +5,12 @@ from __future__ import annotations
 import math
 
 from crm.domain.names import fold
-from crm.domain.problems import Problem
+from crm.domain.problems import N_, Problem
 
 KINDS = ("meeting", "call", "email", "visit", "event", "advisory", "other")
+# What a reader reads for each kind (gettext source; pages and exports translate it).
+KIND_LABELS = {"meeting": N_("Meeting"), "call": N_("Call"), "email": N_("E-mail"), "visit": N_("Visit"),
+               "event": N_("Event"), "advisory": N_("Advisory"), "other": N_("Other")}
 
 # Words are written folded (no diacritics, lower case) and without spaces or hyphens.
 _WORDS: dict[str, tuple[str, ...]] = {

@@ -180,3 +180,11 @@ def encoding(name: str) -> str:
     except LookupError:
         return name
     return ENCODINGS.get(canonical, name)
+
+
+def name_in(row: dict, language: str, prefix: str = "") -> str:
+    """A department's or programme's name in this language (its Finnish name when that one is blank,
+    its code when both are), from a row with `name_fi`, `name_sv`, `name_en` and `code`; `prefix`
+    for a joined row ('department.' reads `department.name_fi` ...)."""
+    return (row.get(f"{prefix}name_{language}") or row.get(f"{prefix}name_fi")
+            or row.get(f"{prefix}code") or "")

@@ -240,8 +240,14 @@ async def _delete_in_pages(table, ids: list[int]) -> None:
         await table.delete().where(table.id.is_in(ids[start:start + 1000]))
 
 
+def _department_columns():
+    """The batch's department by code and names (pages show its name in the reader's language)."""
+    department = ImportBatch.department
+    return department.code, department.name_fi, department.name_sv, department.name_en
+
+
 async def get_batch(batch_id: int) -> dict:
-    batch = await ImportBatch.select(*ImportBatch.all_columns(), ImportBatch.user.email, ImportBatch.department.code
+    batch = await ImportBatch.select(*ImportBatch.all_columns(), ImportBatch.user.email, *_department_columns(),
                                      ).where(ImportBatch.id == batch_id).output(load_json=True).first()
     if batch is None:
         raise NotFound(f"Import batch #{batch_id} does not exist")
@@ -258,6 +264,6 @@ async def history(page: int = 1, per_page: int = 25) -> Page:
     query = ImportBatch.select(
         ImportBatch.id, ImportBatch.kind, ImportBatch.file_name, ImportBatch.status, ImportBatch.started_at,
         ImportBatch.rows, ImportBatch.created, ImportBatch.updated, ImportBatch.unchanged,
-        ImportBatch.duplicates_in_file, ImportBatch.errors, ImportBatch.user.email, ImportBatch.department.code,
+        ImportBatch.duplicates_in_file, ImportBatch.errors, ImportBatch.user.email, *_department_columns(),
     ).order_by(ImportBatch.id, ascending=False)
     return await fetch_page(query, page, per_page)

@@ -22,6 +22,7 @@ from typing import Any, AsyncIterator
 from crm import db
 from crm.domain.erasure import Person, holds_person
 from crm.domain.problems import N_, rule_message
+from crm.domain.records import text
 from crm.errors import Conflict, Invalid, NotFound
 from crm.importing.mapping import (
     KINDS,
@@ -184,7 +185,9 @@ async def set_encoding(upload_id: int, encoding: str, *, upload_dir: Path, actor
 
 
 async def get_upload(upload_id: int) -> dict:
-    row = await ImportUpload.select(*ImportUpload.all_columns(), ImportUpload.department.code).where(
+    department = ImportUpload.department
+    row = await ImportUpload.select(*ImportUpload.all_columns(), department.code, department.name_fi,
+                                    department.name_sv, department.name_en).where(
         ImportUpload.id == upload_id).output(load_json=True).first()
     if row is None:
         raise NotFound(f"Upload #{upload_id} does not exist")
@@ -205,7 +208,9 @@ async def find_profile(kind: str, department_id: int | None, headers: list[str])
 
 
 async def list_profiles(kind: str) -> list[dict]:
-    return await MappingProfile.select(MappingProfile.id, MappingProfile.name, MappingProfile.department.code).where(
+    department = MappingProfile.department
+    return await MappingProfile.select(MappingProfile.id, MappingProfile.name, department.code, department.name_fi,
+                                       department.name_sv, department.name_en).where(
         MappingProfile.kind == kind).order_by(MappingProfile.name)
 
 
@@ -279,8 +284,10 @@ def _preview(upload: dict, upload_dir: Path, limit: int) -> tuple[list[dict], li
             values = normalize_row(upload["kind"], mapped((line, cells), upload["mapping"], width))
             warning = values.pop("warnings", "")
             rows.append({"line": line, "values": _flat(values), "error": "", "warning": warning})
-        except RowError as error:
-            rows.append({"line": line, "values": {}, "error": error.reason, "warning": ""})
+        except RowError as error:  # the row as the file wrote it: the admin sees what to correct
+            written = {field: text(cells[index]) for index, field in upload["mapping"].items()
+                       if field and index < len(cells) and text(cells[index])}
+            rows.append({"line": line, "values": written, "error": error.reason, "warning": ""})
     return rows, samples
 
 

@@ -110,12 +110,7 @@ async def _with_business_id(scope: Scope) -> int:
     return int(rows[0]["companies"])
 
 
-def department_name(row: dict, language: str) -> str:
-    return row.get(f"name_{language}") or row["name_fi"] or row["code"]
-
-
-def programme_name(row: dict, language: str) -> str:
-    return row.get(f"name_{language}") or row["name_fi"] or row["code"]
+department_name = programme_name = labels.name_in  # a department's, a programme's name in a language
 
 
 def tables(report: Overview, language: str = "en", section_name: Callable[[str | None], str] = str,

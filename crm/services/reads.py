@@ -227,12 +227,25 @@ async def departments_served(company_id: int) -> list[dict]:
     return rows
 
 
+async def company_origins(company_id: int) -> list[dict]:
+    """Where the company came from and which files named it since: its import batches (file, kind,
+    when, department), a creation by hand, a register load; oldest first (the import that made it first)."""
+    batch, department = CompanySource.import_batch, CompanySource.department
+    return await CompanySource.select(
+        CompanySource.via, batch.id, batch.file_name, batch.kind, batch.started_at,
+        department.code, department.name_fi, department.name_sv, department.name_en,
+    ).where((CompanySource.company == company_id) & (CompanySource.via != CompanySource.Via.interaction)
+            & (batch.is_null() | batch.status.is_in(["committed", "running"]))
+            ).order_by(batch.started_at).order_by(CompanySource.id)
+
+
 def _interaction_columns():
     return (
         Interaction.id, Interaction.date, Interaction.kind, Interaction.subject, Interaction.notes,
         Interaction.follow_up_date, Interaction.follow_up_done, Interaction.confidential,
-        Interaction.department, Interaction.department.code, Interaction.advisor.name, Interaction.advisor_name,
-        Interaction.company, Interaction.company.name, Interaction.created_by,
+        Interaction.department, Interaction.department.code, Interaction.department.name_fi,
+        Interaction.department.name_sv, Interaction.department.name_en, Interaction.advisor.name,
+        Interaction.advisor_name, Interaction.company, Interaction.company.name, Interaction.created_by,
     )
 
 
@@ -307,19 +320,22 @@ async def timeline(company_id: int, user: CurrentUser, filters: TimelineFilters,
 async def _attach_contacts_and_programmes(rows: list[dict]) -> None:
     ids = [row["id"] for row in rows]
     contacts: dict[int, list[dict]] = {i: [] for i in ids}
-    programmes: dict[int, list[str]] = {i: [] for i in ids}
+    programmes: dict[int, list[dict]] = {i: [] for i in ids}
     if ids:
         for link in await InteractionContact.select(
             InteractionContact.interaction, InteractionContact.contact.id, InteractionContact.contact.first_name,
             InteractionContact.contact.last_name,
         ).where(InteractionContact.interaction.is_in(ids)):
             contacts[link["interaction"]].append(link)
+        programme = InteractionProgramme.programme
         for link in await InteractionProgramme.select(
-            InteractionProgramme.interaction, InteractionProgramme.programme.code,
-        ).where(InteractionProgramme.interaction.is_in(ids)):
-            programmes[link["interaction"]].append(link["programme.code"])
+            InteractionProgramme.interaction, programme.code, programme.name_fi, programme.name_sv, programme.name_en,
+        ).where(InteractionProgramme.interaction.is_in(ids)).order_by(programme.code):
+            programmes[link["interaction"]].append(link)
     for row in rows:
-        row["contacts"], row["programmes"] = contacts[row["id"]], programmes[row["id"]]
+        row["contacts"] = contacts[row["id"]]
+        row["programmes"] = [link["programme.code"] for link in programmes[row["id"]]]
+        row["programme_names"] = programmes[row["id"]]  # by code and names (pages show the name)
 
 
 async def changeable_interaction(interaction_id: int, user: CurrentUser) -> dict:
@@ -333,8 +349,7 @@ async def changeable_interaction(interaction_id: int, user: CurrentUser) -> dict
 
 async def interaction_for_user(interaction_id: int, user: CurrentUser) -> dict:
     row = await existing(_kept(Interaction.select(
-        *_interaction_columns(), Interaction.advisor, Interaction.department.name_fi,
-        Interaction.department.name_sv, Interaction.department.name_en,
+        *_interaction_columns(), Interaction.advisor,
     ).where(Interaction.id == interaction_id)), "Interaction", interaction_id)
     await _attach_contacts_and_programmes([row])
     return mask([row], user)[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from crm import db
 from crm.tables import User, WebSession
@@ -26,6 +26,8 @@ class CurrentUser:
     department_id: int
     department_code: str
     language: str
+    # The department's names (name_fi, name_sv, name_en, code) for pages: `user.department_names|local_name`.
+    department_names: dict = field(default_factory=dict, compare=False)
 
     @property
     def display_name(self) -> str:
@@ -58,6 +60,7 @@ async def user_for_token(token: str) -> CurrentUser | None:
         return None
     user = await User.select(
         User.id, User.email, User.name, User.role, User.department, User.department.code, User.language,
+        User.department.name_fi, User.department.name_sv, User.department.name_en,
     ).where((User.id == row["user_id"]) & (User.active == True)).first()  # noqa: E712
     if user is None:
         return None
@@ -66,6 +69,7 @@ async def user_for_token(token: str) -> CurrentUser | None:
     return CurrentUser(
         id=user["id"], email=user["email"], name=user["name"], role=user["role"],
         department_id=user["department"], department_code=user["department.code"], language=user["language"],
+        department_names={name: user[f"department.{name}"] for name in ("code", "name_fi", "name_sv", "name_en")},
     )
 
 

@@ -142,9 +142,10 @@ async def list_users(*, role: str = "", department: str = "", active: bool | Non
 
 
 async def get_user(user_id: int) -> dict:
-    """One user with their department code; never the password hash."""
+    """One user with their department's code and names; never the password hash."""
     return await existing(User.select(User.id, User.email, User.name, User.role, User.active, User.language,
-                                      User.department, User.department.code, User.created_at).where(
+                                      User.department, User.department.code, User.department.name_fi,
+                                      User.department.name_sv, User.department.name_en, User.created_at).where(
         User.id == user_id), "User", user_id)
 
 

@@ -24,7 +24,8 @@ class AuditController(Controller):
     async def company_history(self, company_id: FromPath[int]) -> Template:
         company = await reads.company_card(company_id)
         return page("history.html", title=company["name"], back=f"/companies/{company_id}",
-                    events=list(reversed(await audit.history("company", company_id))))
+                    events=list(reversed(await audit.history("company", company_id))),
+                    origins=await reads.company_origins(company_id), company=company)
 
     @get("/contacts/{contact_id:int}/history")
     async def contact_history(self, request: Request, contact_id: FromPath[int]) -> Template:

@@ -11,6 +11,7 @@ from litestar.response import Response, Template
 
 from crm.errors import Invalid
 from crm.domain import labels
+from crm.domain.kinds import KIND_LABELS
 from crm.domain.sorting import COMPANY_SORTS, parse_sort
 from crm.i18n import request_language, translate
 from crm.importing.export import csv_bytes, xlsx_bytes
@@ -198,11 +199,13 @@ class CompanyController(Controller):
     async def export_history(self, request: Request, company_id: FromPath[int]) -> Response:
         """The company's whole cross-department history as CSV for Finnish Excel."""
         company = await reads.company_card(company_id)
+        language = request_language(request)
         rows, page_number = [], 1
         while True:
             result = await reads.timeline(company_id, request.user, reads.TimelineFilters(), page=page_number,
                                           per_page=500)
-            rows += [[row["date"].strftime("%-d.%-m.%Y"), row["department.code"], row["kind"], row["subject"],
+            rows += [[row["date"].strftime("%-d.%-m.%Y"), labels.name_in(row, language, "department."),
+                      translate(language, KIND_LABELS.get(row["kind"], row["kind"])), row["subject"],
                       row["notes"], row["advisor.name"] or row["advisor_name"],
                       row["follow_up_date"].strftime("%-d.%-m.%Y") if row["follow_up_date"] else "",
                       "x" if row["confidential"] else ""] for row in result.rows]
@@ -211,8 +214,8 @@ class CompanyController(Controller):
             page_number += 1
         await audit.record_now(action="export", entity="company", entity_id=company_id, actor_id=request.user.id,
                                changes={"history_rows": [None, len(rows)]})
-        header = ["Päivämäärä", "Yksikkö", "Tyyppi", "Aihe", "Muistiinpanot", "Neuvoja", "Seurantapäivä",
-                  "Luottamuksellinen"]
+        header = [translate(language, labels.field(name)) for name in (
+            "date", "department", "kind", "subject", "notes", "advisor", "follow_up_date", "confidential")]
         return download(csv_bytes(header, rows), f"history-{company['business_id'] or company_id}.csv")
 
 

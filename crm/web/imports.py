@@ -29,6 +29,22 @@ def _settings(request: Request):
     return request.app.state.settings
 
 
+def _file_order(columns: set[str], mapping: dict[int, str]) -> list[str]:
+    """The preview's columns in the file's order (by the column each field came from); a value the
+    rules derived ('municipality_code' from a postal code, a nested 'company.name') after its source,
+    or at the end."""
+    position = {field: index for index, field in sorted(mapping.items(), reverse=True)}
+
+    def where(column: str) -> tuple[float, str]:
+        head, _, tail = column.partition(".")
+        for name in (column, tail, f"{head}_{tail}"):
+            if name in position:
+                return position[name], column
+        return float("inf"), column
+
+    return sorted(columns, key=where)
+
+
 class ImportController(Controller):
     path = "/imports"
     guards = [ADMIN]
@@ -109,7 +125,7 @@ class ImportController(Controller):
             file_error = None
         except Invalid as error:
             rows, file_error = [], error.field_errors.get("file")
-        columns = sorted({key for row in rows for key in row["values"]})
+        columns = _file_order({key for row in rows for key in row["values"]}, upload["mapping"])
         listed = dict((line, reason) for line, reason in (upload["dry_run"] or {}).get("listed", []))
         return page("imports/preview.html", status_code=422 if file_error else 200, upload=upload, rows=rows,
                     columns=columns, listed=listed, file_error=file_error, progress=jobs.read_progress(settings.upload_dir, upload_id),

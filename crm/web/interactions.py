@@ -28,15 +28,16 @@ async def _form(company_id: int, values: dict, errors: dict, status_code: int = 
     )
 
 
-def _advisor_groups(choices: dict, department_id: int | None) -> list[tuple[str, list[dict]]]:
-    """The advisors by department, the one logging the interaction first (an advisor must belong
-    to it); each group is labelled by its department, so a name needs no code after it."""
-    codes = {row["id"]: row["code"] for row in choices["departments"]}
-    own = codes.get(department_id, "")
+def _advisor_groups(choices: dict, department_id: int | None) -> list[tuple[dict, list[dict]]]:
+    """The advisors by department (its row, for its name), the one logging the interaction first (an
+    advisor must belong to it); each group is labelled by its department, so a name needs no code after it."""
+    departments = {row["code"]: row for row in choices["departments"]}
+    own = next((row["code"] for row in choices["departments"] if row["id"] == department_id), "")
     groups: dict[str, list[dict]] = {}
     for advisor in choices["advisors"]:
         groups.setdefault(advisor["department.code"], []).append(advisor)
-    return sorted(groups.items(), key=lambda group: (group[0] != own, group[0]))
+    return [(departments.get(code) or {"code": code}, advisors)
+            for code, advisors in sorted(groups.items(), key=lambda group: (group[0] != own, group[0]))]
 
 
 def _posted(data: dict, user) -> dict:

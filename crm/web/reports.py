@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, get
 from litestar.response import Response, Template
 
 from crm.domain import labels
-from crm.domain.industry import TOL2008_SECTION_NAMES
-from crm.i18n import format_date, request_language, translate
+from crm.i18n import format_date, request_language, section_name, translate
 from crm.importing.export import csv_bytes, xlsx_bytes
 from crm.reports.overview import TABLES, department_name, overview, programme_name, tables
 from crm.reports.scope import from_filters
@@ -20,12 +20,7 @@ from crm.web.render import download, page
 
 
 def _section_name(language: str):
-    def name(section: str | None) -> str:
-        if section is None:
-            return translate(language, TOL2008_SECTION_NAMES["X"])
-        return f"{section} – {translate(language, TOL2008_SECTION_NAMES.get(section, section))}"
-
-    return name
+    return functools.partial(section_name, language)
 
 
 class ReportController(Controller):
