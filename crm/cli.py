@@ -256,6 +256,7 @@ def _import_command(kind: str) -> click.Command:
 
 
 async def _run_import(kind: str, file: Path, **options: Any):
+    from crm.domain.problems import rule_message
     from crm.importing.load import ImportRefused, import_file
     from crm.importing.read import EncodingUnclear, Unreadable, estimate_rows, open_source
 
@@ -263,7 +264,8 @@ async def _run_import(kind: str, file: Path, **options: Any):
         source = open_source(file, sheet=options.get("sheet"), encoding=options.get("encoding"))
         total = estimate_rows(source)
     except EncodingUnclear as error:
-        raise ImportRefused(f"{error}: choose one with --encoding (e.g. --encoding {error.candidates[0]})") from None
+        raise ImportRefused(rule_message("%(reason)s: choose one with --encoding (e.g. --encoding %(encoding)s)",
+                                         reason=error.message, encoding=error.candidates[0])) from None
     except Unreadable:
         total = None  # import_file refuses it with the reason
 

@@ -141,9 +141,17 @@ def message_in(language: str, value):
         return value
     catalog = translations(language)
     params = {name: message_in(language, item) if isinstance(item, Message)
+              else _quoted_date(item, language) if isinstance(item, reasons.QuotedDate)
               else catalog.gettext(item) if name in ("what", "field") and isinstance(item, str) else item
               for name, item in value.params.items()}
     return catalog.gettext(value.template) % params if params else catalog.gettext(value.template)
+
+
+def _quoted_date(value: reasons.QuotedDate, language: str) -> str:
+    """A date a reason quotes: as the rest of the UI writes dates (1.3.2026), in ISO in English (as
+    the CLI and its row file show it)."""
+    date = value.date
+    return format_date(date, language) if date is not None and language != "en" else str(value)
 
 
 @pass_context

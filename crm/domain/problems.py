@@ -7,6 +7,7 @@ ValueError a rule raises, whose str() is that Message.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -30,6 +31,23 @@ class Message(str):
 
 def rule_message(template: str, **params: Any) -> Message:
     return Message(template, params)
+
+
+def on_one_line(message: str) -> str:
+    """A message on one line: the line breaks and tabs of the values it quotes made spaces (a
+    Message stays a Message, its template untouched); other text on one line, trimmed."""
+    if isinstance(message, Message):
+        return Message(message.template, {name: _one_line_value(value) for name, value in message.params.items()})
+    return " ".join(message.split())
+
+
+def _one_line_value(value: Any) -> Any:
+    if isinstance(value, Message):
+        return on_one_line(value)
+    return _SPACES.sub(" ", value) if isinstance(value, str) else value
+
+
+_SPACES = re.compile(r"\s+")
 
 
 class Problem(ValueError):

@@ -5,6 +5,9 @@ values. The database keeps it as JSON {"t": template, "p": {name: value}} (a val
 in the same form), so that the result page, the preview and the downloaded row file show it in the
 reader's language (crm/i18n.py: reason_in), while the CLI and its row file show it in English. A
 reason stored as plain text (by batches before this, or a text no rule wrote) is shown as it is.
+A date it quotes is a QuotedDate, kept as {"d": "2026-03-01"}: shown as the reader's language writes
+dates (1.3.2026 in Finnish and Swedish), in ISO in English; one stored as plain ISO text by batches
+before this is shown as it is.
 
 A reason is one line: the values it quotes from the file are shortened and their line breaks and
 tabs made spaces.
@@ -40,12 +43,28 @@ def joined(parts: Iterable[str], separator: str = "; ") -> str:
     return Message(template, {f"p{index}": part for index, part in enumerate(parts)})
 
 
+class QuotedDate(str):
+    """A date a reason quotes: its ISO text (what the CLI shows), marked as a date for the web."""
+
+    def __new__(cls, value: dt.date | str) -> QuotedDate:
+        return super().__new__(cls, value.isoformat() if isinstance(value, dt.date) else value)
+
+    @property
+    def date(self) -> dt.date | None:
+        try:
+            return dt.date.fromisoformat(self[:10])
+        except ValueError:
+            return None
+
+
 def shown_value(value: Any) -> Any:
     """A value quoted from the file: on one line, at most SHOWN_LENGTH characters."""
     if isinstance(value, bool):
         return rule_message(YES if value else NO)
-    if isinstance(value, (dt.date, dt.datetime)):
+    if isinstance(value, dt.datetime):
         return value.isoformat()
+    if isinstance(value, dt.date):
+        return QuotedDate(value)
     if isinstance(value, (list, tuple, set)):
         value = ", ".join(str(item) for item in value)
     value = " ".join(str(value).split())
@@ -76,6 +95,8 @@ def stored(reason: str) -> str:
 def _plain(value: Any) -> Any:
     if isinstance(value, Message):
         return {"t": value.template, "p": {name: _plain(item) for name, item in value.params.items()}}
+    if isinstance(value, QuotedDate):
+        return {"d": str(value)}
     if value is None or isinstance(value, (int, float)):
         return value
     return str(value)
@@ -94,6 +115,8 @@ def read(text: str | None) -> str:
 def _message(value: Any) -> Any:
     if isinstance(value, dict) and "t" in value:
         return Message(value["t"], {name: _message(item) for name, item in (value.get("p") or {}).items()})
+    if isinstance(value, dict) and "d" in value:
+        return QuotedDate(str(value["d"]))
     return value
 
 
@@ -125,4 +148,6 @@ def scrub(text: str, scrub_text: Callable[[str], str]) -> str:
 def _scrubbed(value: Any, scrub_text: Callable[[str], str]) -> Any:
     if isinstance(value, Message):
         return Message(value.template, {name: _scrubbed(item, scrub_text) for name, item in value.params.items()})
+    if isinstance(value, QuotedDate):
+        return value  # a date names no one
     return scrub_text(value) if isinstance(value, str) else value

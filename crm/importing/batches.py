@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 
 from crm import db
+from crm.domain import reasons
+from crm.domain.problems import N_, Message, rule_message
 from crm.errors import Conflict, NotFound
 from crm.services import audit, holdings, tallies
 from crm.services.paging import Page, fetch_page
@@ -74,12 +76,19 @@ async def revert_batch(batch_id: int, *, actor_id: int | None = None) -> RevertS
     return summary
 
 
+ROLLED_BACK = N_("%(reason)s; rolled back: %(removed)s removed, %(restored)s restored")
+LEFT_ALONE = N_("%(reason)s; left alone: %(records)s")
+MESSAGE_CHARS = 2000
+
+
 async def fail(batch_id: int, message: str, started_at: dt.datetime) -> None:
     """Mark a batch that did not finish failed, saying why. On SQLite its chunks committed one by one
     (crm/importing/load.py): what they wrote goes first, by the batch's own revert data, in the same
     transaction, as revert does it, but records someone else edited while it ran (since it started)
     are left alone and named; the message says what was done. On PostgreSQL nothing of it was
-    committed. Either way the batch keeps no rows, prior values or holdings."""
+    committed. Either way the batch keeps no rows, prior values or holdings. A Message (why a file
+    was refused) is kept in no one language, as a row's reason is (crm/domain/reasons.py); the batch
+    page shows it in the reader's."""
     summary = RevertSummary(batch_id=batch_id)
     async with db.write_transaction():
         if db.is_sqlite():
@@ -92,11 +101,20 @@ async def fail(batch_id: int, message: str, started_at: dt.datetime) -> None:
             await ImportBatch.update({ImportBatch.status: "failed"}).where(ImportBatch.id == batch_id)
             await tallies.refresh_companies(touched)
             await tallies.compact()
-            message += f"; rolled back: {summary.removed} removed, {summary.restored} restored"
-            if summary.left_alone:
-                message += "; left alone: " + "; ".join(summary.left_alone[:20])
+            if isinstance(message, Message):
+                message = rule_message(ROLLED_BACK, reason=message, removed=summary.removed,
+                                       restored=summary.restored)
+                if summary.left_alone:
+                    message = rule_message(LEFT_ALONE, reason=message, records="; ".join(summary.left_alone[:20]))
+            else:
+                message += f"; rolled back: {summary.removed} removed, {summary.restored} restored"
+                if summary.left_alone:
+                    message += "; left alone: " + "; ".join(summary.left_alone[:20])
+        kept = reasons.stored(message) if isinstance(message, Message) else message
+        if len(kept) > MESSAGE_CHARS:  # too long to keep whole: its English text, shortened
+            kept = str(message)[:MESSAGE_CHARS]
         await ImportBatch.update(
-            {ImportBatch.status: "failed", ImportBatch.message: message[:2000],
+            {ImportBatch.status: "failed", ImportBatch.message: kept,
              ImportBatch.finished_at: dt.datetime.now(dt.timezone.utc)}).where(ImportBatch.id == batch_id)
 
 

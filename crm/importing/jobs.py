@@ -18,6 +18,8 @@ import logging
 from pathlib import Path
 
 from crm import db
+from crm.domain import reasons
+from crm.domain.problems import N_, rule_message
 from crm.importing import heartbeat
 from crm.importing.batches import fail
 from crm.importing.load import ImportRefused, import_file
@@ -33,6 +35,7 @@ from crm.importing.uploads import (
 from crm.tables import ImportBatch, ImportUpload
 
 log = logging.getLogger("crm.imports")
+FAILED = N_("The import failed and changed nothing (%(error)s)")
 _tasks: set[asyncio.Task] = set()
 
 
@@ -85,11 +88,11 @@ async def _run(upload: dict, *, dry_run: bool, actor_id: int, upload_dir: Path) 
                 encoding=upload["encoding"] or None, dry_run=dry_run, actor_id=actor_id, progress=progress,
                 listed=keep if dry_run else None,
             )
-    except ImportRefused as error:
-        outcome = dict(status="failed", message=str(error))
+    except ImportRefused as error:  # the message kept in no one language, shown in the reader's
+        outcome = dict(status="failed", message=reasons.stored(error.message))
     except Exception as error:  # the batch was rolled back and marked failed by import_file
         log.exception("import of upload %s failed", upload["id"])
-        outcome = dict(status="failed", message=f"The import failed and changed nothing ({error})")
+        outcome = dict(status="failed", message=reasons.stored(rule_message(FAILED, error=str(error))))
     else:
         outcome = (dict(status="checked", dry_run={**summary.as_dict(), "listed": listed}) if dry_run
                    else dict(status="done", batch=summary.batch_id))

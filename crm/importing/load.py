@@ -38,7 +38,7 @@ from crm import db, search
 from crm.domain import reasons as reasons_  # `reasons` names a row's list of them here
 from crm.domain.legal_forms import forms_conflict, legal_form
 from crm.domain.names import company_search_text, fold, name_key
-from crm.domain.problems import N_, rule_message
+from crm.domain.problems import N_, on_one_line, rule_message
 from crm.domain.records import with_new_company_defaults
 from crm.domain.ytunnus import normalize_business_id
 from crm.importing.mapping import (
@@ -62,11 +62,17 @@ from crm.tables import (
 )
 
 CHUNK_ROWS = 5_000
+UNKNOWN_DEPARTMENT = N_("Unknown department '%(value)s'")
 Progress = Callable[[int], None]
 
 
 class ImportRefused(Exception):
-    """The whole file is refused; nothing was written. The message says why."""
+    """The whole file is refused; nothing was written. The message says why: a Message
+    (crm/domain/problems.py) the web shows in the reader's language, the CLI in English."""
+
+    @property
+    def message(self) -> str:
+        return self.args[0] if self.args else ""
 
 
 @dataclass
@@ -90,9 +96,9 @@ class Summary:
         return asdict(self)
 
 
-def _refused(error: Exception) -> ImportRefused:
+def _refused(error: Unreadable | MappingError) -> ImportRefused:
     """The reason on one line (it may quote headers or cells holding line breaks)."""
-    return ImportRefused(" ".join(str(error).split()))
+    return ImportRefused(on_one_line(error.message))
 
 
 class _DryRunDone(Exception):
@@ -160,7 +166,7 @@ async def import_file(
     context.listed_to = listed
     context.business_id_column = next((index for index, name in mapping.items() if name == "business_id"), None)
     if department and context.default_department is None:
-        raise ImportRefused(f"Unknown department '{department}'")
+        raise ImportRefused(rule_message(UNKNOWN_DEPARTMENT, value=department))
     file_name = file_name or path.name
     summary = Summary(batch_id=None, kind=kind, file=file_name, dry_run=dry_run,
                       mapping=mapping_by_header(source.headers, mapping))
@@ -195,7 +201,9 @@ async def import_file(
                     await _finish(summary, context)
     except BaseException as error:
         if summary.batch_id is not None:
-            await batches.fail(summary.batch_id, f"{type(error).__name__}: {error}"[:1500], context.now)
+            why = (on_one_line(error.message) if isinstance(error, Unreadable)  # kept in no one language
+                   else f"{type(error).__name__}: {error}"[:1500])
+            await batches.fail(summary.batch_id, why, context.now)
         if errors:  # it would list rows of a batch that was rolled back
             errors.close()
             error_path.unlink(missing_ok=True)
@@ -527,7 +535,7 @@ class _Context:
             return self.default_department
         department_id = self.departments.get(header_key(written))
         if department_id is None:
-            raise RowError(rule_message("Unknown department '%(value)s'", value=written))
+            raise RowError(rule_message(UNKNOWN_DEPARTMENT, value=written))
         return department_id
 
 

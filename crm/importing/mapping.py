@@ -7,6 +7,8 @@ import re
 import unicodedata
 from typing import Any, Mapping
 
+from crm.domain.problems import N_, Message, rule_message
+
 KINDS = ("companies", "contacts", "interactions")
 
 # field -> header words. Shared by the kinds that have the field.
@@ -110,7 +112,38 @@ REQUIRED_ANY: dict[str, tuple[str, ...]] = {
 
 
 class MappingError(Exception):
-    """The file's columns cannot be mapped; the message says why."""
+    """The file's columns cannot be mapped; the message says why (a Message: the web shows it in
+    the reader's language, the CLI in English)."""
+
+    @property
+    def message(self) -> str:
+        return self.args[0] if self.args else ""
+
+
+# The kinds as a message names them (translated where it is shown)
+KIND_NAMES = {"companies": N_("companies"), "contacts": N_("contacts"), "interactions": N_("interactions")}
+UNKNOWN_KIND = N_("Unknown import kind '%(value)s' (use %(kinds)s)")
+NOT_A_FIELD = N_("'%(value)s' is not a field of %(kind)s")
+# A file none of whose headers is known, by kind: the headers found, examples, how to map them.
+NOTHING_RECOGNISED = {
+    "companies": N_("No column of this file is recognised as a companies field (headers found: %(found)s). Name "
+                    "the columns with headers such as %(examples)s, or map them: on the import's mapping page, or "
+                    "with --mapping FILE.json holding {\"header as written\": \"field\"} (fields: %(fields)s)"),
+    "contacts": N_("No column of this file is recognised as a contacts field (headers found: %(found)s). Name "
+                   "the columns with headers such as %(examples)s, or map them: on the import's mapping page, or "
+                   "with --mapping FILE.json holding {\"header as written\": \"field\"} (fields: %(fields)s)"),
+    "interactions": N_("No column of this file is recognised as a interactions field (headers found: %(found)s). "
+                       "Name the columns with headers such as %(examples)s, or map them: on the import's mapping "
+                       "page, or with --mapping FILE.json holding {\"header as written\": \"field\"} "
+                       "(fields: %(fields)s)"),
+}
+NO_HEADERS = N_("none")
+# A mapping without any field that makes a record of its kind (REQUIRED_ANY), by kind.
+NOTHING_REQUIRED = {
+    "companies": N_("The file has no business_id or name column, which companies need"),
+    "contacts": N_("The file has no email or first_name or last_name or full_name column, which contacts need"),
+    "interactions": N_("The file has no date column, which interactions need"),
+}
 
 
 def header_key(header: Any) -> str:
@@ -131,12 +164,13 @@ def _lookup(kind: str) -> dict[str, str]:
 def propose_mapping(kind: str, headers: list[str], profile: Mapping[str, Any] | None = None) -> dict[int, str]:
     """Column index -> field. A profile maps header text to a field name (or null to skip)."""
     if kind not in FIELDS:
-        raise MappingError(f"Unknown import kind '{kind}' (use {', '.join(KINDS)})")
+        raise MappingError(rule_message(UNKNOWN_KIND, value=kind, kinds=", ".join(KINDS)))
     lookup = _lookup(kind)
     overrides: dict[str, str | None] = {}
     for header, field in (profile or {}).items():
         if field not in (None, "") and field not in FIELDS[kind]:
-            raise MappingError(f"Mapping profile: '{field}' is not a field of {kind} ({', '.join(FIELDS[kind])})")
+            raise MappingError(rule_message("Mapping profile: '%(value)s' is not a field of %(kind)s (%(fields)s)",
+                                            value=field, kind=_kind(kind), fields=", ".join(FIELDS[kind])))
         overrides[header_key(header)] = field or None
     mapping: dict[int, str] = {}
     keys = [header_key(header) for header in headers]
@@ -147,13 +181,9 @@ def propose_mapping(kind: str, headers: list[str], profile: Mapping[str, Any] | 
         if field and field not in mapping.values():  # a repeated header: the first column counts
             mapping[index] = field
     if not mapping:
-        found = ", ".join(f"'{header}'" for header in headers if str(header).strip()) or "none"
-        raise MappingError(
-            f"No column of this file is recognised as a {kind} field (headers found: {found}). Name the "
-            f"columns with headers such as {', '.join(EXAMPLES[kind])}, or map them: on the import's mapping "
-            "page, or with --mapping FILE.json holding {\"header as written\": \"field\"} "
-            f"(fields: {', '.join(FIELDS[kind])})"
-        )
+        found = ", ".join(f"'{header}'" for header in headers if str(header).strip()) or rule_message(NO_HEADERS)
+        raise MappingError(rule_message(NOTHING_RECOGNISED[kind], found=found, examples=", ".join(EXAMPLES[kind]),
+                                        fields=", ".join(FIELDS[kind])))
     return check_mapping(kind, dict(sorted(mapping.items())))
 
 
@@ -167,16 +197,19 @@ EXAMPLES = {
 def check_mapping(kind: str, mapping: dict[int, str]) -> dict[int, str]:
     """A column -> field mapping set by hand: known fields, each at most once, enough to make records."""
     if kind not in FIELDS:
-        raise MappingError(f"Unknown import kind '{kind}' (use {', '.join(KINDS)})")
+        raise MappingError(rule_message(UNKNOWN_KIND, value=kind, kinds=", ".join(KINDS)))
     unknown = sorted({field for field in mapping.values() if field not in FIELDS[kind]})
     if unknown:
-        raise MappingError(f"'{unknown[0]}' is not a field of {kind}")
+        raise MappingError(rule_message(NOT_A_FIELD, value=unknown[0], kind=_kind(kind)))
     seen: set[str] = set()
     for field in mapping.values():
         if field in seen:
-            raise MappingError(f"Two columns are mapped to '{field}': choose one")
+            raise MappingError(rule_message("Two columns are mapped to '%(value)s': choose one", value=field))
         seen.add(field)
     if not any(field in seen for field in REQUIRED_ANY[kind]):
-        needed = " or ".join(REQUIRED_ANY[kind])
-        raise MappingError(f"The file has no {needed} column, which {kind} need")
+        raise MappingError(rule_message(NOTHING_REQUIRED[kind]))
     return dict(mapping)
+
+
+def _kind(kind: str) -> Message:
+    return rule_message(KIND_NAMES[kind])

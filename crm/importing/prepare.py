@@ -122,7 +122,7 @@ def _produce(connection, source: SourceFile, kind: str, mapping: Mapping[int, st
             connection.send(("chunk", prepared))
         connection.send(("end", None))
     except Unreadable as error:
-        connection.send(("unreadable", str(error)))
+        connection.send(("unreadable", error.message))  # a Message, pickled whole
     except BaseException as error:  # the parent logs it and rolls the batch back
         connection.send(("failed", (f"{type(error).__name__}: {error}", traceback.format_exc())))
     finally:

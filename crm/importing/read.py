@@ -29,7 +29,7 @@ from xml.etree import ElementTree
 
 from charset_normalizer import from_bytes
 
-from crm.domain.problems import rule_message
+from crm.domain.problems import N_, rule_message
 
 SAMPLE_BYTES = 256 * 1024
 DELIMITERS = (";", ",", "\t", "|")
@@ -58,9 +58,13 @@ csv.field_size_limit(MAX_FIELD_CHARS)
 Row = tuple[int, list[Any]]
 
 
+EMPTY = N_("The file is empty")
+CANNOT_OPEN = N_("The Excel file cannot be opened (%(error)s)")
+
+
 class Unreadable(Exception):
-    """The file as a whole cannot be read; the message says why, in an admin's words (a Message
-    from rule_message where the web shows it translated)."""
+    """The file as a whole cannot be read; the message says why, in an admin's words: a Message
+    (crm/domain/problems.py) the web shows in the reader's language and the CLI in English."""
 
     @property
     def message(self) -> str:
@@ -125,13 +129,13 @@ def open_source(path: Path | str, *, sheet: str | None = None, encoding: str | N
     with path.open("rb") as handle:
         head = handle.read(SAMPLE_BYTES)
     if not head.strip():
-        raise Unreadable("The file is empty")
+        raise Unreadable(rule_message(EMPTY))
     if head.startswith(b"PK\x03\x04"):
         return _open_xlsx(path, sheet)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise Unreadable("This is an old Excel (.xls) file: save it as .xlsx or CSV and try again")
+        raise Unreadable(rule_message("This is an old Excel (.xls) file: save it as .xlsx or CSV and try again"))
     if path.suffix.lower() in XLSX_SUFFIXES:
-        raise Unreadable("The file is named .xlsx but is not an Excel workbook")
+        raise Unreadable(rule_message("The file is named .xlsx but is not an Excel workbook"))
     return _open_csv(path, head, encoding)
 
 
@@ -162,7 +166,7 @@ def detect_encoding(head: bytes) -> str:
             pass
     candidates = encoding_candidates(head)
     if not candidates:
-        raise Unreadable("The file is not text that can be read (is it a spreadsheet or a binary file?)")
+        raise Unreadable(rule_message("The file is not text that can be read (is it a spreadsheet or a binary file?)"))
     raise EncodingUnclear(candidates)
 
 
@@ -238,14 +242,14 @@ def _open_csv(path: Path, head: bytes, encoding: str | None) -> SourceFile:
         encoding = detect_encoding(head)
     sample = head.decode(encoding, errors="ignore")
     if _looks_binary(sample):
-        raise Unreadable("The file holds binary data, not a CSV table")
+        raise Unreadable(rule_message("The file holds binary data, not a CSV table"))
     source = SourceFile(path=path, format="csv", headers=[], encoding=encoding, delimiter=detect_delimiter(sample))
     for line, cells in _csv_records(source):
         if any(str(cell).strip() for cell in cells):
             source.headers = [str(cell).strip() for cell in cells]
             source._skip = line
             return source
-    raise Unreadable("The file is empty")
+    raise Unreadable(rule_message(EMPTY))
 
 
 class _LineTooLong(Exception):
@@ -275,7 +279,7 @@ def _csv_records(source: SourceFile) -> Iterator[Row]:
                 yield start, cells
                 start = reader.line_num + 1
         except csv.Error as error:
-            raise Unreadable(f"Line {start}: {error}") from None
+            raise Unreadable(rule_message("Line %(line)s: %(error)s", line=start, error=str(error))) from None
         except _LineTooLong:
             raise Unreadable(rule_message(
                 "Line %(line)s is longer than %(limit)s characters: no cell of a table is that long",
@@ -325,7 +329,7 @@ def check_workbook(path: Path) -> None:
                         "Part %(part)s of the Excel file unpacks to %(size)s MB, more than the limit of %(limit)s MB",
                         part=part.filename[:100], size=_megabytes(part.file_size), limit=_megabytes(limit)))
     except zipfile.BadZipFile as error:
-        raise Unreadable(f"The Excel file cannot be opened (BadZipFile: {error})") from None
+        raise Unreadable(rule_message(CANNOT_OPEN, error=f"BadZipFile: {error}")) from None
 
 
 def _content_types(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -458,7 +462,7 @@ def _workbook(path: Path) -> Iterator[Any]:
         except Unreadable:
             raise
         except Exception as error:  # a zip that is not a workbook fails in many ways
-            raise Unreadable(f"The Excel file cannot be opened ({type(error).__name__}: {error})") from None
+            raise Unreadable(rule_message(CANNOT_OPEN, error=f"{type(error).__name__}: {error}")) from None
         try:
             yield workbook
         finally:
@@ -469,10 +473,11 @@ def _workbook(path: Path) -> Iterator[Any]:
 
 def _worksheet(workbook: Any, name: str) -> Any:
     if name not in workbook.sheetnames:
-        raise Unreadable(f"The workbook has no sheet '{name}' (it has: {', '.join(workbook.sheetnames)})")
+        raise Unreadable(rule_message("The workbook has no sheet '%(name)s' (it has: %(sheets)s)", name=name,
+                                      sheets=", ".join(workbook.sheetnames)))
     worksheet = workbook[name]
     if not hasattr(worksheet, "reset_dimensions"):
-        raise Unreadable(f"The sheet '{name}' holds no table (is it a chart?)")
+        raise Unreadable(rule_message("The sheet '%(name)s' holds no table (is it a chart?)", name=name))
     worksheet.reset_dimensions()  # rows are counted from the data, never from the declared size
     return worksheet
 
@@ -484,7 +489,7 @@ def _open_xlsx(path: Path, sheet: str | None) -> SourceFile:
             if any(_blank(cell) is False for cell in cells):
                 headers = [str(cell if cell is not None else "").strip() for cell in cells]
                 return SourceFile(path=path, format="xlsx", headers=headers, sheet=name, _skip=number)
-    raise Unreadable(f"The sheet '{name}' is empty")
+    raise Unreadable(rule_message("The sheet '%(name)s' is empty", name=name))
 
 
 def _sheet_rows(worksheet: Any) -> Iterator[Row]:
@@ -504,7 +509,8 @@ def _sheet_rows(worksheet: Any) -> Iterator[Row]:
     except Unreadable:
         raise
     except Exception as error:  # broken XML inside the workbook
-        raise Unreadable(f"The Excel file cannot be read after row {number} ({type(error).__name__})") from None
+        raise Unreadable(rule_message("The Excel file cannot be read after row %(line)s (%(error)s)", line=number,
+                                     error=type(error).__name__)) from None
 
 
 def _without_trailing_blanks(cells: tuple) -> tuple:

@@ -21,7 +21,8 @@ from typing import Any, AsyncIterator
 
 from crm import db
 from crm.domain.erasure import Person, holds_person
-from crm.domain.problems import N_, rule_message
+from crm.domain import reasons
+from crm.domain.problems import N_, on_one_line, rule_message
 from crm.domain.records import text
 from crm.errors import Conflict, Invalid, NotFound
 from crm.importing.mapping import (
@@ -69,9 +70,10 @@ async def save_upload(
     file_name = Path(file_name or "").name[:255]
     suffix = Path(file_name).suffix.lower()
     if kind not in KINDS:
-        errors["kind"] = f"Choose what the file holds ({', '.join(KINDS)})"
+        errors["kind"] = rule_message("Choose what the file holds (%(kinds)s)", kinds=", ".join(KINDS))
     if suffix not in ALLOWED_SUFFIXES:
-        errors["file"] = f"Upload a CSV or XLSX file (not '{file_name or 'nothing'}')"
+        errors["file"] = (rule_message("Upload a CSV or XLSX file (not '%(value)s')", value=file_name) if file_name
+                          else rule_message("Upload a CSV or XLSX file (not 'nothing')"))
     department_id = None
     if department:
         try:
@@ -90,7 +92,8 @@ async def save_upload(
             if size > max_bytes:
                 handle.close()
                 path.unlink(missing_ok=True)
-                raise Invalid({"file": f"The file is larger than {max_bytes // 2**20} MB"})
+                raise Invalid({"file": rule_message("The file is larger than %(limit)s MB",
+                                                    limit=max_bytes // 2**20)})
             await asyncio.to_thread(handle.write, chunk)
     try:
         source, total = await asyncio.to_thread(inspect_file, path)
@@ -125,15 +128,16 @@ def inspect_file(path: Path, encoding: str | None = None) -> tuple[SourceFile, i
 async def _detected(source: SourceFile, total: int | None, kind: str, department_id: int | None) -> dict:
     """The upload's columns for what detection found, with a proposed mapping (a saved profile first)."""
     profile = await find_profile(kind, department_id, source.headers)
+    message = ""
     try:
         mapping = propose_mapping(kind, source.headers, profile["columns"] if profile else None)
-    except MappingError:
-        mapping = {}  # nothing recognised: the admin maps by hand
+    except MappingError as error:  # nothing recognised: the admin maps by hand, told which headers were found
+        mapping, message = {}, reasons.stored(on_one_line(error.message))
     return {
         "encoding": source.encoding or "", "delimiter": source.delimiter or "", "sheet": source.sheet or "",
         "headers": source.headers, "row_estimate": total,
         "mapping": {str(index): field for index, field in mapping.items()},
-        "profile_name": profile["name"] if profile else "",
+        "profile_name": profile["name"] if profile else "", "message": message,
     }
 
 
@@ -223,7 +227,7 @@ async def set_mapping(upload_id: int, chosen: dict[int, str | None], *, profile_
     try:
         check_mapping(upload["kind"], mapping)
     except MappingError as error:
-        raise Invalid({"mapping": str(error)}) from None
+        raise Invalid({"mapping": error.message}) from None
     profile_name = profile_name.strip()[:100]
     async with db.write_transaction():
         await ImportUpload.update({
@@ -253,11 +257,12 @@ async def apply_profile(upload_id: int, profile_id: int) -> None:
     try:
         mapping = propose_mapping(upload["kind"], upload["headers"], profile["columns"])
     except MappingError as error:
-        raise Invalid({"mapping": str(error)}) from None
+        raise Invalid({"mapping": on_one_line(error.message)}) from None
     async with db.write_transaction():
         await ImportUpload.update({
             ImportUpload.mapping: {str(index): field for index, field in mapping.items()},
             ImportUpload.profile_name: profile["name"], ImportUpload.status: "uploaded", ImportUpload.dry_run: {},
+            ImportUpload.message: "",
         }).where(ImportUpload.id == upload_id)
 
 

@@ -13,6 +13,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Response, Stream, Template
 
+from crm.domain.problems import rule_message
 from crm.errors import Invalid
 from crm.importing import batches, jobs, rowfile, uploads
 from crm.i18n import request_language
@@ -72,7 +73,7 @@ class ImportController(Controller):
 
         try:
             if not isinstance(file, UploadFile):
-                raise Invalid({"file": "Choose a file to upload"})
+                raise Invalid({"file": rule_message("Choose a file to upload")})
             upload_id = await uploads.save_upload(
                 chunks=chunks(), file_name=file.filename, kind=values["kind"], department=values["department"],
                 user_id=request.user.id, upload_dir=settings.upload_dir,
