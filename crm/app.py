@@ -18,7 +18,7 @@ from crm.api.docs import api_docs
 from crm.api.router import api_router, openapi_config
 from crm.domain import reasons
 from crm.domain.phones import format_phone
-from crm.importing import jobs
+from crm.importing import batches, jobs
 from crm.paths import STATIC_DIR, TEMPLATES_DIR
 from crm.services import sessions
 from crm.settings import Settings
@@ -59,6 +59,7 @@ def template_environment() -> Environment:
     environment.filters["message"] = i18n.template_message
     environment.filters["import_reason"] = i18n.template_import_reason
     environment.filters["import_reason_kind"] = reasons.kind
+    environment.filters["left_alone_records"] = batches.left_alone_records
     environment.filters["phone"] = format_phone
     environment.filters["field_label"] = i18n.template_field_label
     environment.filters["entity_label"] = i18n.template_entity_label

@@ -175,3 +175,31 @@ async def test_revert_reads_prior_values_page_by_page(two_batches, monkeypatch):
     after = await companies()
     for name, row in after.items():
         assert fields(row) == fields(before[name]), name
+
+
+@pytest.mark.parametrize("language, reverted, edited", [
+    ("fi", "Peruttu: 1 poistettu, 2 palautettu", "yritystä #%d on muokattu tuonnin jälkeen"),
+    ("sv", "Återkallad: 1 borttagna, 2 återställda", "företaget #%d har redigerats efter importen"),
+])
+async def test_the_batch_page_says_what_a_revert_did_in_the_readers_language_and_links_what_it_left(
+        two_batches, language, reverted, edited):
+    from crm.services.users import create_user
+    from tests.webutil import PASSWORD, client, login
+
+    _, second, _ = two_batches
+    stored = await companies()
+    kone, upm = stored["KONE Oyj"]["id"], stored["UPM-Kymmene Oyj"]["id"]
+    await update_company(kone, {"city": "Vantaa"})
+    await update_company(upm, {"city": "Espoo"})
+    await create_user(email="root@espoo.example", name="Root", role="admin", department="TYO",
+                      password=PASSWORD, language=language)
+    async with client() as c:
+        token = await login(c, "root@espoo.example")
+        answer = await c.post(f"/imports/{second.batch_id}/revert", data={"confirm": "1", "_csrf_token": token},
+                              follow_redirects=False)
+        assert answer.status_code == 303, answer.text[:300]
+        page = (await c.get(f"/imports/{second.batch_id}")).text
+    assert reverted in page
+    for company_id in (kone, upm):
+        assert f'<a href="/companies/{company_id}">{edited % company_id}</a>' in page
+    assert "was edited since the import" not in page and "Reverted:" not in page

@@ -36,6 +36,41 @@ PROGRAMME_LINKS = {"company": (CompanyProgramme, CompanyProgramme.company),
                    "interaction": (InteractionProgramme, InteractionProgramme.interaction)}
 
 
+# A record a revert (or a failed batch's roll-back) left alone, and why: kept in no one language,
+# with the record's kind and id as values, so the batch page can link to it (`left_alone_records`).
+LEFT_ALONE_WHY = {
+    ("company", "edited"): N_("company #%(id)s was edited since the import"),
+    ("contact", "edited"): N_("contact #%(id)s was edited since the import"),
+    ("interaction", "edited"): N_("interaction #%(id)s was edited since the import"),
+    ("company", "deleted"): N_("company #%(id)s was deleted since the import"),
+    ("contact", "deleted"): N_("contact #%(id)s was deleted since the import"),
+    ("interaction", "deleted"): N_("interaction #%(id)s was deleted since the import"),
+}
+REVERTED = N_("Reverted: %(removed)s removed, %(restored)s restored")
+
+
+def left_alone(entity: str, record_id: int, why: str) -> Message:
+    return rule_message(LEFT_ALONE_WHY[entity, why], id=record_id)
+
+
+def left_alone_records(stored: str | None) -> list[dict]:
+    """{kind, id, why ('edited' or 'deleted'), reason} of every record a batch's stored message says
+    was left alone, in its order."""
+    kinds = {template: key for key, template in LEFT_ALONE_WHY.items()}
+    found: list[dict] = []
+
+    def walk(value) -> None:
+        if isinstance(value, Message):
+            if value.template in kinds and isinstance(value.params.get("id"), int):
+                kind, why = kinds[value.template]
+                found.append({"kind": kind, "id": value.params["id"], "why": why, "reason": value})
+            for item in value.params.values():
+                walk(item)
+
+    walk(reasons.read(stored))
+    return found
+
+
 @dataclass
 class RevertSummary:
     batch_id: int
@@ -64,10 +99,12 @@ async def revert_batch(batch_id: int, *, actor_id: int | None = None) -> RevertS
         await holdings.remove_batch_holdings(batch_id)
         await tallies.refresh_companies(touched)
         await tallies.compact()
-        note = f"Reverted: {summary.removed} removed, {summary.restored} restored"
+        note = rule_message(REVERTED, removed=summary.removed, restored=summary.restored)
         if summary.left_alone:
-            note += "; left alone: " + "; ".join(summary.left_alone[:50])
-        await ImportBatch.update({ImportBatch.message: note}).where(ImportBatch.id == batch_id)
+            note = rule_message(LEFT_ALONE, reason=note, records=reasons.joined(summary.left_alone[:50]))
+        kept = reasons.stored(note)
+        await ImportBatch.update({ImportBatch.message: kept if len(kept) <= MESSAGE_CHARS else str(note)[:MESSAGE_CHARS]}
+                                 ).where(ImportBatch.id == batch_id)
         await audit.record(
             action="revert", entity="import_batch", entity_id=batch_id, actor_id=actor_id,
             changes={"removed": [None, summary.removed], "restored": [None, summary.restored],
@@ -105,7 +142,7 @@ async def fail(batch_id: int, message: str, started_at: dt.datetime) -> None:
                 message = rule_message(ROLLED_BACK, reason=message, removed=summary.removed,
                                        restored=summary.restored)
                 if summary.left_alone:
-                    message = rule_message(LEFT_ALONE, reason=message, records="; ".join(summary.left_alone[:20]))
+                    message = rule_message(LEFT_ALONE, reason=message, records=reasons.joined(summary.left_alone[:20]))
             else:
                 message += f"; rolled back: {summary.removed} removed, {summary.restored} restored"
                 if summary.left_alone:
@@ -151,10 +188,10 @@ async def _restore(change: dict, current: dict | None, finished: dt.datetime, us
                    summary: RevertSummary) -> None:
     table = TABLES[change["entity"]]
     if current is None:
-        summary.left_alone.append(f"{change['entity']} #{change['entity_id']} was deleted since the import")
+        summary.left_alone.append(left_alone(change["entity"], change["entity_id"], "deleted"))
         return
     if current["updated_at"] > finished:
-        summary.left_alone.append(f"{change['entity']} #{change['entity_id']} was edited since the import")
+        summary.left_alone.append(left_alone(change["entity"], change["entity_id"], "edited"))
         return
     old = dict(change["old_values"])
     programmes = old.pop("programmes", None)
@@ -200,7 +237,7 @@ async def _remove_created(batch_id: int, finished: dt.datetime, summary: RevertS
     }
     edited = {name: {row["id"] for row in rows if row["updated_at"] > finished} for name, rows in batch_rows.items()}
     for name, ids in edited.items():
-        summary.left_alone += [f"{name} #{record_id} was edited since the import" for record_id in sorted(ids)]
+        summary.left_alone += [left_alone(name, record_id, "edited") for record_id in sorted(ids)]
 
     interactions = [row["id"] for row in batch_rows["interaction"] if row["id"] not in edited["interaction"]]
     pairs = await Interaction.select(Interaction.company, Interaction.department).where(
