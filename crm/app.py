@@ -60,6 +60,7 @@ def template_environment() -> Environment:
     environment.filters["import_reason"] = i18n.template_import_reason
     environment.filters["import_reason_kind"] = reasons.kind
     environment.filters["left_alone_records"] = batches.left_alone_records
+    environment.filters["without_left_alone"] = batches.without_left_alone
     environment.filters["phone"] = format_phone
     environment.filters["field_label"] = i18n.template_field_label
     environment.filters["entity_label"] = i18n.template_entity_label

@@ -45,7 +45,11 @@ LEFT_ALONE_WHY = {
     ("company", "deleted"): N_("company #%(id)s was deleted since the import"),
     ("contact", "deleted"): N_("contact #%(id)s was deleted since the import"),
     ("interaction", "deleted"): N_("interaction #%(id)s was deleted since the import"),
+    ("contact", "in use"): N_("contact #%(id)s is now linked to other records"),
+    ("company", "in use"): N_("company #%(id)s now has interactions or contacts from elsewhere"),
 }
+MORE = N_("and %(count)s more")
+NOTE_RECORDS = 50  # records a revert's note names; the rest are counted
 REVERTED = N_("Reverted: %(removed)s removed, %(restored)s restored")
 
 
@@ -54,8 +58,8 @@ def left_alone(entity: str, record_id: int, why: str) -> Message:
 
 
 def left_alone_records(stored: str | None) -> list[dict]:
-    """{kind, id, why ('edited' or 'deleted'), reason} of every record a batch's stored message says
-    was left alone, in its order."""
+    """{kind, id, why ('edited', 'deleted', 'in use'), reason} of every record a batch's stored message
+    says was left alone, in its order (and, last, how many more it did not name: kind None)."""
     kinds = {template: key for key, template in LEFT_ALONE_WHY.items()}
     found: list[dict] = []
 
@@ -64,11 +68,21 @@ def left_alone_records(stored: str | None) -> list[dict]:
             if value.template in kinds and isinstance(value.params.get("id"), int):
                 kind, why = kinds[value.template]
                 found.append({"kind": kind, "id": value.params["id"], "why": why, "reason": value})
+            elif value.template == MORE:  # the ones past NOTE_RECORDS, counted
+                found.append({"kind": None, "id": None, "why": "more", "reason": value})
             for item in value.params.values():
                 walk(item)
 
     walk(reasons.read(stored))
     return found
+
+
+def without_left_alone(stored: str | None) -> str:
+    """A batch's stored message without the records it left alone (the page lists those apart)."""
+    message = reasons.read(stored)
+    if isinstance(message, Message) and message.template == LEFT_ALONE:
+        return message.params["reason"]
+    return message
 
 
 @dataclass
@@ -101,10 +115,11 @@ async def revert_batch(batch_id: int, *, actor_id: int | None = None) -> RevertS
         await tallies.compact()
         note = rule_message(REVERTED, removed=summary.removed, restored=summary.restored)
         if summary.left_alone:
-            note = rule_message(LEFT_ALONE, reason=note, records=reasons.joined(summary.left_alone[:50]))
-        kept = reasons.stored(note)
-        await ImportBatch.update({ImportBatch.message: kept if len(kept) <= MESSAGE_CHARS else str(note)[:MESSAGE_CHARS]}
-                                 ).where(ImportBatch.id == batch_id)
+            named = summary.left_alone[:NOTE_RECORDS]
+            if len(summary.left_alone) > NOTE_RECORDS:
+                named.append(rule_message(MORE, count=len(summary.left_alone) - NOTE_RECORDS))
+            note = rule_message(LEFT_ALONE, reason=note, records=reasons.joined(named))
+        await ImportBatch.update({ImportBatch.message: reasons.stored(note)}).where(ImportBatch.id == batch_id)
         await audit.record(
             action="revert", entity="import_batch", entity_id=batch_id, actor_id=actor_id,
             changes={"removed": [None, summary.removed], "restored": [None, summary.restored],
@@ -115,7 +130,7 @@ async def revert_batch(batch_id: int, *, actor_id: int | None = None) -> RevertS
 
 ROLLED_BACK = N_("%(reason)s; rolled back: %(removed)s removed, %(restored)s restored")
 LEFT_ALONE = N_("%(reason)s; left alone: %(records)s")
-MESSAGE_CHARS = 2000
+MESSAGE_CHARS = 4000
 
 
 async def fail(batch_id: int, message: str, started_at: dt.datetime) -> None:
@@ -252,14 +267,14 @@ async def _remove_created(batch_id: int, finished: dt.datetime, summary: RevertS
     contacts = [row["id"] for row in batch_rows["contact"] if row["id"] not in edited["contact"]]
     in_use = await _still_used(contacts, InteractionContact, InteractionContact.contact,
                                CompanyContact, CompanyContact.contact)
-    summary.left_alone += [f"contact #{i} is now linked to other records" for i in sorted(in_use)]
+    summary.left_alone += [left_alone("contact", i, "in use") for i in sorted(in_use)]
     contacts = [i for i in contacts if i not in in_use]
     await _delete_in_pages(Contact, contacts)
     summary.removed += len(contacts)
 
     companies = [row["id"] for row in batch_rows["company"] if row["id"] not in edited["company"]]
     in_use = await _still_used(companies, Interaction, Interaction.company, CompanyContact, CompanyContact.company)
-    summary.left_alone += [f"company #{i} now has interactions or contacts from elsewhere" for i in sorted(in_use)]
+    summary.left_alone += [left_alone("company", i, "in use") for i in sorted(in_use)]
     companies = [i for i in companies if i not in in_use]
     await tallies.forget_companies(companies)
     await _delete_in_pages(Company, companies)
