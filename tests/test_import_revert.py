@@ -179,7 +179,7 @@ async def test_revert_reads_prior_values_page_by_page(two_batches, monkeypatch):
 
 @pytest.mark.parametrize("language, reverted, edited", [
     ("fi", "Peruttu: 1 poistettu, 2 palautettu", "yritystä #%d on muokattu tuonnin jälkeen"),
-    ("sv", "Återkallad: 1 borttagna, 2 återställda", "företaget #%d har redigerats efter importen"),
+    ("sv", "Ångrad: 1 borttagna, 2 återställda", "företaget #%d har redigerats efter importen"),
 ])
 async def test_the_batch_page_says_what_a_revert_did_in_the_readers_language_and_links_what_it_left(
         two_batches, language, reverted, edited):
