@@ -59,7 +59,7 @@ FIELDS: dict[str, str] = {
     # users and records in general
     "role_name": N_("Role"),
     "active": N_("Active"),
-    "created_at": N_("Created"),
+    "created_at": N_("Created on"),
     "updated_at": N_("Updated"),
     "created_by": N_("Created by"),
     "updated_by": N_("Updated by"),
@@ -111,7 +111,7 @@ COMPANY_STATUSES: dict[str, str] = {
 }
 
 ACTIONS: dict[str, str] = {
-    "create": N_("Created"),
+    "create": N_("Record created"),
     "update": N_("Changed"),
     "delete": N_("Deleted"),
     "view": N_("Viewed"),
@@ -119,7 +119,7 @@ ACTIONS: dict[str, str] = {
     "import": N_("Imported"),
     "revert": N_("Reverted"),
     "upload": N_("Uploaded"),
-    "erase": N_("Erased"),
+    "erase": N_("Personal data erased"),
     "login": N_("Logged in"),
     "login_failed": N_("Failed login"),
     "logout": N_("Logged out"),
