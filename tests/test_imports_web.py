@@ -7,6 +7,8 @@ import asyncio
 
 import pytest
 
+from crm import db
+from crm.i18n import reason_in
 from crm.importing import jobs
 from crm.tables import Company, ImportBatch, ImportUpload, MappingProfile
 from tests.webutil import client, login, make_user
@@ -159,6 +161,9 @@ async def test_a_run_cut_by_a_restart_is_marked_failed():
     assert (await ImportUpload.select().first())["status"] == "failed"
     batch = await ImportBatch.select().first()
     assert batch["status"] == "failed" and "restart" in batch["message"]
+    undone = "; peruttiin: 0 poistettu, 0 palautettu" if db.is_sqlite() else ""  # SQLite undid its chunks (none)
+    assert reason_in("fi", batch["message"]) == "Keskeytyi uudelleenkäynnistyksen vuoksi" + undone  # the reader's language
+    assert reason_in("fi", (await ImportUpload.select().first())["message"]) == "Keskeytyi uudelleenkäynnistyksen vuoksi"
 
 
 async def test_a_run_another_process_still_beats_for_is_left_running_until_its_heartbeat_stops():

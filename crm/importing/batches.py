@@ -113,12 +113,8 @@ async def revert_batch(batch_id: int, *, actor_id: int | None = None) -> RevertS
         await holdings.remove_batch_holdings(batch_id)
         await tallies.refresh_companies(touched)
         await tallies.compact()
-        note = rule_message(REVERTED, removed=summary.removed, restored=summary.restored)
-        if summary.left_alone:
-            named = summary.left_alone[:NOTE_RECORDS]
-            if len(summary.left_alone) > NOTE_RECORDS:
-                named.append(rule_message(MORE, count=len(summary.left_alone) - NOTE_RECORDS))
-            note = rule_message(LEFT_ALONE, reason=note, records=reasons.joined(named))
+        note = _naming_left_alone(rule_message(REVERTED, removed=summary.removed, restored=summary.restored),
+                                  summary.left_alone, NOTE_RECORDS)
         await ImportBatch.update({ImportBatch.message: reasons.stored(note)}).where(ImportBatch.id == batch_id)
         await audit.record(
             action="revert", entity="import_batch", entity_id=batch_id, actor_id=actor_id,
@@ -131,6 +127,17 @@ async def revert_batch(batch_id: int, *, actor_id: int | None = None) -> RevertS
 ROLLED_BACK = N_("%(reason)s; rolled back: %(removed)s removed, %(restored)s restored")
 LEFT_ALONE = N_("%(reason)s; left alone: %(records)s")
 MESSAGE_CHARS = 4000
+FAILED_RECORDS = 20  # records a failed batch's message names; the rest are counted
+
+
+def _naming_left_alone(reason: str, records: list[str], limit: int) -> str:
+    """`reason`, then the records left alone: the first `limit` named, the rest counted."""
+    if not records:
+        return reason
+    named = records[:limit]
+    if len(records) > limit:
+        named.append(rule_message(MORE, count=len(records) - limit))
+    return rule_message(LEFT_ALONE, reason=reason, records=reasons.joined(named))
 
 
 async def fail(batch_id: int, message: str, started_at: dt.datetime) -> None:
@@ -153,16 +160,9 @@ async def fail(batch_id: int, message: str, started_at: dt.datetime) -> None:
             await ImportBatch.update({ImportBatch.status: "failed"}).where(ImportBatch.id == batch_id)
             await tallies.refresh_companies(touched)
             await tallies.compact()
-            if isinstance(message, Message):
-                message = rule_message(ROLLED_BACK, reason=message, removed=summary.removed,
-                                       restored=summary.restored)
-                if summary.left_alone:
-                    message = rule_message(LEFT_ALONE, reason=message, records=reasons.joined(summary.left_alone[:20]))
-            else:
-                message += f"; rolled back: {summary.removed} removed, {summary.restored} restored"
-                if summary.left_alone:
-                    message += "; left alone: " + "; ".join(summary.left_alone[:20])
-        kept = reasons.stored(message) if isinstance(message, Message) else message
+            message = _naming_left_alone(rule_message(ROLLED_BACK, reason=message, removed=summary.removed,
+                                                      restored=summary.restored), summary.left_alone, FAILED_RECORDS)
+        kept = reasons.stored(message)
         if len(kept) > MESSAGE_CHARS:  # too long to keep whole: its English text, shortened
             kept = str(message)[:MESSAGE_CHARS]
         await ImportBatch.update(

@@ -113,7 +113,7 @@ async def recover_interrupted() -> list[str]:
     """At start, and whenever asked: runs whose process stopped (their heartbeat is gone or stale)
     did not commit; say so. A run another process (or the CLI) is still beating for is left alone.
     Returns the runs marked failed, e.g. ['upload-3', 'batch-12']."""
-    message = "Interrupted by a restart"
+    message = rule_message(N_("Interrupted by a restart"))  # in no one language, as a refusal is
     # read first, without the write lock (a live SQLite import holds it): write only for dead runs
     uploads = [row["id"] for row in await ImportUpload.select(ImportUpload.id).where(
         ImportUpload.status.is_in(["checking", "running"])) if not heartbeat.alive(f"upload-{row['id']}")]
@@ -124,7 +124,7 @@ async def recover_interrupted() -> list[str]:
         await fail(batch["id"], message, batch["started_at"])  # on SQLite, its committed chunks go
     if uploads:
         async with db.write_transaction():
-            await ImportUpload.update({ImportUpload.status: "failed", ImportUpload.message: message}).where(
+            await ImportUpload.update({ImportUpload.status: "failed", ImportUpload.message: reasons.stored(message)}).where(
                 ImportUpload.id.is_in(uploads) & ImportUpload.status.is_in(["checking", "running"]))
     return [f"upload-{number}" for number in uploads] + [f"batch-{number}" for number in batches]
 

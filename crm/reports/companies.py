@@ -6,29 +6,20 @@ from __future__ import annotations
 
 from collections import Counter
 
-from crm.reports.scope import Scope
-from crm.services.tallies import study_key
-from crm.tables import Company, CompanyTally
+from crm.reports.scope import Scope, counting
+from crm.tables import CompanyTally
 
 
 async def _keys(scope: Scope) -> Counter:
     """Held companies per (section, place) they are counted under."""
     counts: Counter = Counter()
+    if scope.dated and not scope.counted:
+        async with counting(scope) as counted:
+            return await _keys(counted)
     if scope.counted:
         for mask, section, place, _, companies in scope.profile:
             if not scope.department_id or mask & scope.bit:
                 counts[section, place] += companies
-        return counts
-    if scope.dated:
-        masks, params = scope.masks_sql()
-        rows = await Company.raw(
-            f"SELECT company.industry_code, company.industry_classification, company.municipality_code, "
-            f"masks.mask AS mask, COUNT(*) AS companies FROM company JOIN ({masks}) AS masks "
-            f"ON masks.company = company.id GROUP BY company.industry_code, company.industry_classification, "
-            f"company.municipality_code, masks.mask", *params)
-        for row in rows:
-            if not scope.department_id or int(row["mask"]) & scope.bit:
-                counts[study_key(row)] += int(row["companies"])
         return counts
     rows = await CompanyTally.raw(
         "SELECT mask, section, place, SUM(companies) AS companies FROM company_tally WHERE batch IS NULL "

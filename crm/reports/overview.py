@@ -100,23 +100,17 @@ async def _with_business_id(scope: Scope) -> int:
     if not scope.dated:
         return await Company.count().where(Company.business_id.is_not_null() & WhereRaw(
             "(company.study_mask & {}) <> 0", scope.bit))
-    if scope.counted:
-        return sum(companies for mask, _, _, with_business_id, companies in scope.profile
-                   if with_business_id and mask & scope.bit)
-    masks, params = scope.masks_sql()
-    rows = await Company.raw(
-        f"SELECT COUNT(*) AS companies FROM company JOIN ({masks}) AS masks ON masks.company = company.id "
-        f"WHERE company.business_id IS NOT NULL AND (masks.mask & {{}}) <> 0", *params, scope.bit)
-    return int(rows[0]["companies"])
-
-
-department_name = programme_name = labels.name_in  # a department's, a programme's name in a language
+    if not scope.counted:
+        async with counting(scope) as counted:
+            return await _with_business_id(counted)
+    return sum(companies for mask, _, _, with_business_id, companies in scope.profile
+               if with_business_id and mask & scope.bit)
 
 
 def tables(report: Overview, language: str = "en", section_name: Callable[[str | None], str] = str,
            translate: Callable[[str], str] = str) -> dict[str, ReportTable]:
     """Every table of the page, as rows of cells (header texts through `translate`)."""
-    names = {row["code"]: department_name(row, language) for row in report.departments}
+    names = {row["code"]: labels.name_in(row, language) for row in report.departments}
     codes = [row["code"] for row in report.departments]
     served = report.headline.served_by
     t = translate
@@ -181,7 +175,7 @@ def tables(report: Overview, language: str = "en", section_name: Callable[[str |
     for row in report.programmes:
         theme = by_id.get(row["theme"])
         result["programmes"].rows.append([
-            programme_name(row, language), programme_name(theme, language) if theme else "",
+            labels.name_in(row, language), labels.name_in(theme, language) if theme else "",
             row["companies"], row["interactions"],
             row["theme_companies"] if row["is_theme"] else "", row["theme_interactions"] if row["is_theme"] else "",
         ])

@@ -18,14 +18,14 @@ SERVED_BY_KEYS = ("0", "1", "2", "3+")
 
 async def mask_counts(scope: Scope) -> dict[int, int]:
     """Companies per set of holding departments (a bit mask), within the scope."""
+    if scope.dated and not scope.counted:
+        async with counting(scope) as counted:
+            return await mask_counts(counted)
     if scope.counted:
         counts: dict[int, int] = {}
         for mask, *_, companies in scope.profile:
             counts[mask] = counts.get(mask, 0) + companies
         rows = [{"mask": mask, "companies": companies} for mask, companies in counts.items()]
-    elif scope.dated:
-        masks, params = scope.masks_sql()
-        rows = await Company.raw(f"SELECT mask, COUNT(*) AS companies FROM ({masks}) AS masks GROUP BY mask", *params)
     else:
         rows = await CompanyTally.raw(
             "SELECT mask, SUM(companies) AS companies FROM company_tally WHERE batch IS NULL GROUP BY mask")

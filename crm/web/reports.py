@@ -12,7 +12,7 @@ from litestar.response import Response, Template
 from crm.domain import labels
 from crm.i18n import format_date, request_language, section_name, translate
 from crm.importing.export import csv_bytes, xlsx_bytes
-from crm.reports.overview import TABLES, department_name, overview, programme_name, tables
+from crm.reports.overview import TABLES, overview, tables
 from crm.reports.scope import from_filters
 from crm.services import audit
 from crm.web.auth import requires_role
@@ -33,7 +33,7 @@ class ReportController(Controller):
         language = request_language(request)
         report = await overview(scope)
         report_tables = tables(report, language, _section_name(language), lambda text: translate(language, text))
-        names = {row["code"]: department_name(row, language) for row in report.departments}
+        names = {row["code"]: labels.name_in(row, language) for row in report.departments}
         served_labels = {"0": translate(language, "None"), "3+": "3+"}
         by_department = report.activity_by_department()
         programme_rows = _programme_rows(report.programmes, language)
@@ -97,4 +97,4 @@ def _programme_rows(rows: list[dict], language: str) -> list[dict]:
         ordered.append(theme)
         ordered += [row for row in rows if row["theme"] == theme["id"]]
     ordered += [row for row in rows if row not in ordered]
-    return [{**row, "name": programme_name(row, language)} for row in ordered]
+    return [{**row, "name": labels.name_in(row, language)} for row in ordered]
