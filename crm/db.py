@@ -14,7 +14,8 @@ import contextlib
 import io
 import functools
 import sqlite3
-from typing import Any
+import time
+from typing import Any, AsyncIterator, Awaitable, Callable
 from urllib.parse import unquote, urlsplit
 
 import aiosqlite
@@ -27,7 +28,8 @@ from crm.settings import Settings
 
 SQLITE_CONNECTIONS = 4  # kept open by the app for statements outside a transaction
 WRITE_LOCK_POLL_SECONDS = 0.002
-HANDOFF_SECONDS = 0.01  # a long writer's pause between its transactions (chunk_transaction)
+TURN_SECONDS = 0.5  # how long a long writer holds the write lock before it lets others in (LongWriter)
+HANDOFF_SECONDS = 0.01  # its pause between two turns
 
 
 class PatientSQLiteTransaction(SQLiteTransaction):
@@ -57,21 +59,57 @@ class PatientSQLiteTransaction(SQLiteTransaction):
             raise
 
 
-@contextlib.asynccontextmanager
-async def chunk_transaction(*, keep: bool = True):
-    """One chunk of a long writer (an import, a register load). SQLite: a write transaction of its own
-    (rolled back unless `keep`), with the bulk page cache, then a pause of HANDOFF_SECONDS in which
-    a waiting writer takes the lock: other writers wait for a chunk, not for the whole file.
+class LongWriter:
+    """The chunks of a long writer (an import, a register load), each written inside `chunk()`.
+
+    SQLite: consecutive chunks share one write transaction, with the bulk page cache, until it has
+    held the write lock for TURN_SECONDS; then it commits (rolls back unless `keep`) and pauses for
+    HANDOFF_SECONDS, in which a waiting writer takes the lock: other writers wait for a turn, not
+    for the whole file. A turn, not a chunk, because each commit writes every page its transaction
+    touched, and a chunk of rows in no order touches most pages of every index (a commit per 5,000
+    interactions cost the import a quarter of its time). `opened` runs at the start of each
+    transaction. Leaving the writer ends its last turn (rolled back if it leaves on an error).
     PostgreSQL: nothing, the writer's one transaction is open around every chunk."""
-    if not is_sqlite():
-        yield
-        return
-    async with write_transaction() as transaction:
-        await use_bulk_cache()
-        yield
-        if not keep:
+
+    def __init__(self, *, keep: bool = True, opened: Callable[[], Awaitable[None]] | None = None):
+        self.keep, self.opened = keep, opened
+        self._transaction: SQLiteTransaction | None = None
+        self._since = 0.0
+
+    async def __aenter__(self) -> LongWriter:
+        return self
+
+    async def __aexit__(self, kind, error, traceback) -> None:
+        await self._end(failed=error is not None)
+
+    @contextlib.asynccontextmanager
+    async def chunk(self) -> AsyncIterator[None]:
+        if not is_sqlite():
+            yield
+            return
+        if self._transaction is None:
+            transaction = write_transaction()
+            await transaction.__aenter__()
+            self._transaction, self._since = transaction, time.monotonic()
+            await use_bulk_cache()
+            if self.opened:
+                await self.opened()
+        try:
+            yield
+        except BaseException:
+            await self._end(failed=True)
+            raise
+        if time.monotonic() - self._since >= TURN_SECONDS:
+            await self._end(failed=False)
+            await asyncio.sleep(HANDOFF_SECONDS)
+
+    async def _end(self, *, failed: bool) -> None:
+        transaction, self._transaction = self._transaction, None
+        if transaction is None:
+            return
+        if failed or not self.keep:
             await transaction.rollback()
-    await asyncio.sleep(HANDOFF_SECONDS)
+        await transaction.__aexit__(None, None, None)  # commits unless rolled back, closes the connection
 
 
 class PooledSQLiteEngine(SQLiteEngine):

@@ -93,8 +93,12 @@ async def db(migrated: dict, monkeypatch: pytest.MonkeyPatch) -> str:
     if TEST_POSTGRES_URL:
         await _empty_postgres(migrated["departments"])
         return TEST_POSTGRES_URL
+    from crm import db as database
     from crm.db import engine
 
+    # every chunk of a long writer commits alone: what a later chunk must find crosses a commit, the
+    # strictest case (a real import's turns span chunks; test_import_writers runs one in a process)
+    monkeypatch.setattr(database, "TURN_SECONDS", 0)
     path = WORK_DIR / f"test-{next(_counter)}.sqlite3"
     shutil.copyfile(TEMPLATE_PATH, path)
     monkeypatch.setattr(engine(), "path", str(path))

@@ -1,7 +1,7 @@
 """Writers during an import (SPEC §7): an advisor's save goes through while `crm import` runs a long
-batch in another process, on both engines. SQLite commits a batch chunk by chunk (one write lock for
-the whole database), so here the advisor's writer waits at most two seconds for the lock: a batch
-holding it for longer than that makes the save fail. PostgreSQL keeps one transaction and row locks.
+batch in another process, on both engines. SQLite commits a batch in turns of about half a second
+(db.TURN_SECONDS; one write lock for the whole database), so here the advisor's writer waits at most
+two seconds for the lock: a batch holding it for longer than that makes the save fail. PostgreSQL keeps one transaction and row locks.
 A SQLite batch whose process dies is rolled back by its own revert data at the next start."""
 
 from __future__ import annotations

@@ -141,8 +141,8 @@ def _naming_left_alone(reason: str, records: list[str], limit: int) -> str:
 
 
 async def fail(batch_id: int, message: str, started_at: dt.datetime) -> None:
-    """Mark a batch that did not finish failed, saying why. On SQLite its chunks committed one by one
-    (crm/importing/load.py): what they wrote goes first, by the batch's own revert data, in the same
+    """Mark a batch that did not finish failed, saying why. On SQLite its turns committed one by one
+    (db.LongWriter): what they wrote goes first, by the batch's own revert data, in the same
     transaction, as revert does it, but records someone else edited while it ran (since it started)
     are left alone and named; the message says what was done. On PostgreSQL nothing of it was
     committed. Either way the batch keeps no rows, prior values or holdings. A Message (why a file
@@ -160,8 +160,9 @@ async def fail(batch_id: int, message: str, started_at: dt.datetime) -> None:
             await ImportBatch.update({ImportBatch.status: "failed"}).where(ImportBatch.id == batch_id)
             await tallies.refresh_companies(touched)
             await tallies.compact()
-            message = _naming_left_alone(rule_message(ROLLED_BACK, reason=message, removed=summary.removed,
-                                                      restored=summary.restored), summary.left_alone, FAILED_RECORDS)
+            if summary.removed or summary.restored or summary.left_alone:  # else no turn of it was committed
+                message = _naming_left_alone(rule_message(ROLLED_BACK, reason=message, removed=summary.removed,
+                                                          restored=summary.restored), summary.left_alone, FAILED_RECORDS)
         kept = reasons.stored(message)
         if len(kept) > MESSAGE_CHARS:  # too long to keep whole: its English text, shortened
             kept = str(message)[:MESSAGE_CHARS]

@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import csv
 import datetime as dt
-import functools
 import hashlib
 import json
 import operator
@@ -193,11 +192,11 @@ async def import_file(
     if dry_run and db.is_sqlite():
         context.made = {}
     try:
-        async with beating, few_collections(), _batch_transaction(context, batch_values):
-            await _load_all(source, mapping, context, summary, errors, progress, chunk_rows,
-                            functools.partial(_chunk_transaction, context, batch_values))
+        async with beating, few_collections(), _batch_transaction(context, batch_values), \
+                _long_writer(context, batch_values) as writer:
+            await _load_all(source, mapping, context, summary, errors, progress, chunk_rows, writer.chunk)
             if not dry_run:
-                async with db.write_transaction():  # PostgreSQL: the batch's own
+                async with db.write_transaction():  # SQLite: in the last turn; PostgreSQL: the batch's own
                     await _finish(summary, context)
     except BaseException as error:
         if summary.batch_id is not None:
@@ -256,8 +255,8 @@ async def _dry_run_batch(batch_values: dict) -> int:
 
 @contextlib.asynccontextmanager
 async def _batch_transaction(context: _Context, batch_values: dict):
-    """PostgreSQL: the batch's one transaction (a dry run's rolled back). SQLite: none, each chunk
-    has its own (_chunk_transaction)."""
+    """PostgreSQL: the batch's one transaction (a dry run's rolled back). SQLite: none, the chunks
+    are written in turns (_long_writer)."""
     if db.is_sqlite():
         yield
         return
@@ -272,14 +271,13 @@ async def _batch_transaction(context: _Context, batch_values: dict):
         pass
 
 
-@contextlib.asynccontextmanager
-async def _chunk_transaction(context: _Context, batch_values: dict):
-    """SQLite: one chunk's writes in a transaction of their own (a dry run's rolled back).
-    PostgreSQL: inside the batch's transaction."""
-    async with db.chunk_transaction(keep=not context.dry_run):
-        if context.dry_run and db.is_sqlite():  # the batch row exists only inside the rolled-back transaction
-            context.batch_id = await _dry_run_batch(batch_values)
-        yield
+def _long_writer(context: _Context, batch_values: dict) -> db.LongWriter:
+    """SQLite: the chunks' writes in turns of their own transaction (a dry run's rolled back, with
+    the batch row that exists only inside it). PostgreSQL: inside the batch's transaction."""
+    async def dry_run_batch() -> None:
+        context.batch_id = await _dry_run_batch(batch_values)
+
+    return db.LongWriter(keep=not context.dry_run, opened=dry_run_batch if context.dry_run else None)
 
 
 async def _load_all(source, mapping, context, summary, errors, progress, chunk_rows, step) -> None:

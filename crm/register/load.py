@@ -177,11 +177,11 @@ async def load_register(
     context = _Context(batch_id=batch.id, now=now, file=path.name, file_date=source.date,
                        municipalities=set(municipalities), actor_id=actor_id)
     try:
-        # SQLite: a transaction per chunk (db.chunk_transaction); PostgreSQL: this one around them all
-        # other processes see it alive while it beats, and leave it alone (crm/importing/heartbeat.py)
+        # SQLite: the chunks in turns of their own transaction (db.LongWriter); PostgreSQL: this one
+        # around them all. Other processes see it alive while it beats (crm/importing/heartbeat.py)
         async with heartbeat.beating(f"batch-{batch.id}"), \
-                contextlib.nullcontext() if db.is_sqlite() else db.write_transaction():
-            await _load_all(source, context, summary, progress, chunk_size)
+                contextlib.nullcontext() if db.is_sqlite() else db.write_transaction(), db.LongWriter() as writer:
+            await _load_all(source, context, summary, progress, chunk_size, writer)
             if summary.companies_in_file == 0:
                 raise RegisterRefused(f"{path.name}: the file holds no company records")
             async with db.write_transaction():
@@ -213,7 +213,7 @@ class _Context:
 
 
 async def _load_all(source: RegisterFile, context: _Context, summary: RegisterSummary,
-                    progress: Progress | None, chunk_size: int) -> None:
+                    progress: Progress | None, chunk_size: int, writer: db.LongWriter) -> None:
     """Apply each chunk while the next one is parsed and mapped: in a second process for a big file
     (parsing is CPU work, and the driver holds Python's lock while it binds values), else in a thread."""
     use_process = source.size >= PROCESS_MIN_BYTES
@@ -223,7 +223,7 @@ async def _load_all(source: RegisterFile, context: _Context, summary: RegisterSu
             summary.companies_in_file += chunk.read
             summary.invalid += len(chunk.invalid)
             summary.duplicates_in_file += chunk.duplicates
-            async with db.chunk_transaction():
+            async with writer.chunk():
                 await _record_invalid(chunk.invalid, context)
                 await _apply(chunk.records, context, summary)
             if progress:
