@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from collections import Counter
 
 import pytest
 from openpyxl import load_workbook
@@ -17,9 +18,9 @@ from crm import db
 from crm.importing.batches import revert_batch
 from crm.importing.load import import_file
 from crm.reports.scope import Scope
-from crm.reports.study import study
+from crm.reports.study import mask_counts, study
 from crm.services.companies import create_company, update_company
-from crm.services import tallies
+from crm.services import holdings, tallies
 from crm.services.interactions import create_interaction
 from crm.tables import Company, CompanySource, CompanyTally, Department, User
 from tests.webutil import client, login, make_user
@@ -283,6 +284,30 @@ async def _compare_every_scope() -> None:
             kept, *list((await overview(counted)).headline.__dict__.values())[1:]), department
 
 
+def _periods() -> list[tuple[dt.date | None, dt.date | None]]:
+    """Whole months (one, a year, across years), days that make no whole month, ends left open."""
+    today = dt.date.today()
+    month = today.replace(day=1)
+    return [(dt.date(2025, 1, 1), dt.date(2025, 12, 31)), (dt.date(2025, 2, 15), dt.date(2026, 4, 2)),
+            (dt.date(2026, 4, 1), dt.date(2026, 4, 30)), (dt.date(2026, 4, 2), dt.date(2026, 4, 20)),
+            (None, dt.date(2026, 3, 31)), (dt.date(2025, 6, 1), None), (month, None), (today, today),
+            (month - dt.timedelta(days=40), today)]
+
+
+async def _months_equal_a_count() -> None:
+    """A period's companies and their departments, read mostly from company_year (scope.counting),
+    are the ones its holdings give when grouped one by one (Scope.masks_sql outside counting)."""
+    for first, last in _periods():
+        scope = Scope(first, last)
+        masks, params = scope.masks_sql()
+        grouped = Counter(int(row["mask"]) for row in await Company.raw(masks, *params))
+        assert await mask_counts(scope) == dict(grouped), (first, last)
+
+
+async def _company_years() -> list[dict]:
+    return await Company.raw("SELECT * FROM company_year ORDER BY year, company")
+
+
 async def test_the_running_totals_equal_a_count_from_the_record_after_every_kind_of_write(tmp_path):
     from crm.services.programmes import upsert_programme
 
@@ -300,6 +325,7 @@ async def test_the_running_totals_equal_a_count_from_the_record_after_every_kind
                                             "2.4.2026;0112038-9;Puhelu;Vuokra;SOFT,KUPLA;kyllä\n"
                                             "3.4.2026;0112038-9;Puhelu;Vuokra 2;;\n"), department="PREMISES")
     await _compare_every_scope()
+    await _months_equal_a_count()
 
     advisor = await make_user("advisor.hello@espoo.example", department="HELLO")
     hello = (await User.select(User.department).where(User.id == advisor).first())["department"]
@@ -315,16 +341,21 @@ async def test_the_running_totals_equal_a_count_from_the_record_after_every_kind
 
     await update_interaction(interaction, {"date": "6.6.2026"}, actor_id=advisor)
     await _compare_every_scope()
+    await _months_equal_a_count()
 
     await revert_batch(batches["tyo.csv"])
     premises = (await study())["sources"][-1]
     await revert_batch(premises["batch_id"])
     await _compare_every_scope()
+    await _months_equal_a_count()
 
     before = {kind: await study(Scope(department_id=kind)) for kind in (None, hello)}
+    months = await _company_years()
     async with db.write_transaction():
         await tallies.rebuild()
+        await holdings.rebuild_months()
     assert {kind: await study(Scope(department_id=kind)) for kind in (None, hello)} == before
+    assert await _company_years() == months and months
     assert await CompanyTally.count() > 0
 
 

@@ -219,6 +219,7 @@ async def _move_company(kept_id: int, other_id: int) -> dict:
                           [(row["id"],) for row in moved["_dropped_holdings"]])
     await db.execute_many("UPDATE company_source SET company = ? WHERE id = ?",
                           [(kept_id, holding) for holding in moved["holdings"]])
+    await holdings.recount_months([kept_id])
 
     moved["roles"] = [row["id"] for row in await db.fetch_all(
         "SELECT id FROM company_contact WHERE company = ? ORDER BY id", [other_id])]
@@ -406,6 +407,7 @@ async def _move_company_back(moved: dict, kept_id: int, other_id: int, left_alon
           _date(row["first_date"]) if row["first_date"] else None,
           _date(row["last_date"]) if row["last_date"] else None) for row in dropped])
     back["holdings"] = len(holdings_back) + len(dropped)
+    await holdings.recount_months([kept_id, other_id])
 
     roles = [row["id"] for row in await db.fetch_in(
         "SELECT id FROM company_contact WHERE company = ? AND id IN (?)", moved.get("roles", []), before=(kept_id,))]

@@ -2,7 +2,8 @@
 
 Without dates the reports read the running totals that every write keeps (crm/services/tallies.py).
 With dates they count from the record itself: a holding counts when what made it happened in the
-range (a batch or a record created by hand by its day, interactions by their own dates). A
+range (a batch or a record created by hand by its day, interactions by their own dates); whole
+months from the holdings per company and month that every write keeps (crm/services/holdings.py). A
 department narrows the companies to the ones it holds. Either way only committed batches count.
 """
 
@@ -70,15 +71,20 @@ class Scope:
 async def counting(scope: Scope) -> AsyncIterator[Scope]:
     """A period's reports share one pass over the record: its companies' masks are counted once into a
     temporary table, and every report of the period reads that (one connection, one transaction).
-    What the companies are (section, place, Business ID) is read once too, as the scope's profile."""
+    The whole months of the period are read from company_year, one row per company and year
+    (crm/services/holdings.py); only the days at either end that make no whole month are grouped
+    from the holdings themselves. What the companies are (section, place, Business ID) is read once
+    too, as the scope's profile."""
     if not scope.dated or scope.counted:
         yield scope
         return
     async with db.engine().transaction():
-        masks, params = scope.masks_sql()
         await Company.raw("DROP TABLE IF EXISTS scope_mask")
         await Company.raw("CREATE TEMPORARY TABLE scope_mask (company INTEGER PRIMARY KEY, mask BIGINT)")
-        await Company.raw(f"INSERT INTO scope_mask (company, mask) {masks}", *params)
+        for part, params in await _period_parts(scope):  # a company in two parts gets both parts' bits
+            await Company.raw(f"INSERT INTO scope_mask (company, mask) SELECT company, mask FROM ({part}) AS part "
+                              f"WHERE true ON CONFLICT (company) DO UPDATE SET mask = scope_mask.mask | excluded.mask",
+                              *params)
         rows = await Company.raw(
             "SELECT scope_mask.mask AS mask, company.study_section AS section, company.study_place AS place, "
             "company.business_id IS NOT NULL AS with_business_id, COUNT(*) AS companies FROM scope_mask "
@@ -90,6 +96,39 @@ async def counting(scope: Scope) -> AsyncIterator[Scope]:
             yield replace(scope, counted=True, profile=profile)
         finally:
             await Company.raw("DROP TABLE IF EXISTS scope_mask")
+
+
+async def _period_parts(scope: Scope) -> list[tuple[str, list]]:
+    """The period as SELECTs of (company, mask): its whole months from company_year, a year at a
+    time, and the days before the first whole month and after the last from the holdings (Scope's
+    masks_sql), within the first and last year anything is held in."""
+    years = (await Company.raw("SELECT MIN(year) AS low, MAX(year) AS high FROM company_year"))[0]
+    if years["low"] is None:
+        return []  # nothing is held in any month
+    first = max(scope.date_from or dt.date.min, dt.date(int(years["low"]), 1, 1))
+    last = min(scope.date_to or dt.date.max, dt.date(int(years["high"]), 12, 31))
+    if first > last:
+        return []
+    whole_from = first if first.day == 1 else _next_month(first)
+    whole_to = last if (last + dt.timedelta(days=1)).day == 1 else last.replace(day=1) - dt.timedelta(days=1)
+    if whole_from > whole_to:  # not one whole month: the days themselves
+        return [replace(scope, date_from=first, date_to=last).masks_sql()]
+    parts = []
+    if first < whole_from:
+        parts.append(replace(scope, date_from=first, date_to=whole_from - dt.timedelta(days=1)).masks_sql())
+    for year in range(whole_from.year, whole_to.year + 1):
+        months = range(whole_from.month if year == whole_from.year else 1,
+                       (whole_to.month if year == whole_to.year else 12) + 1)
+        mask = " | ".join(f"m{month}" for month in months)
+        parts.append((f"SELECT company, {mask} AS mask FROM company_year WHERE year = {{}} AND ({mask}) <> 0", [year]))
+    if whole_to < last:
+        parts.append(replace(scope, date_from=whole_to + dt.timedelta(days=1), date_to=last).masks_sql())
+    return parts
+
+
+def _next_month(day: dt.date) -> dt.date:
+    """The first day of the month after the day's."""
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
 async def departments() -> list[dict]:

@@ -4,6 +4,12 @@ Written in the transaction of the change that makes them: an import batch's rows
 per company and department in the batch), an interaction (one row per company and department,
 counting its interactions with first and last date), a company created by hand. A revert removes
 its batch's rows; removing interactions recounts the pairs they belonged to.
+
+company_year keeps what a dated report needs (crm/reports/scope.py) without grouping millions of
+rows: one row per company and calendar year, with a department mask per month (m1..m12, bit n-1 for
+department id n) of the holdings made that month (a batch's or a record created by hand by its day,
+interactions by their own dates). Writes that add holdings set bits; writes that remove or move
+them count the companies' months again from their holdings (recount_months).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from collections import defaultdict
 from typing import Iterable
 
 from crm import db
+from crm.services.tallies import HELD_SQL, MASK_SQL, bit
 
 COLUMNS = ["company", "department", "via", "import_batch", "interactions", "first_date", "last_date"]
 
@@ -34,22 +41,35 @@ _CREATED = (
 )
 
 
+MONTHS = [f"m{month}" for month in range(1, 13)]
+_MARK_MONTHS = (
+    f"INSERT INTO company_year (year, company, {', '.join(MONTHS)}) VALUES (?, ?, {', '.join('?' for _ in MONTHS)}) "
+    f"ON CONFLICT (year, company) DO UPDATE SET "
+    + ", ".join(f"{month} = company_year.{month} | excluded.{month}" for month in MONTHS)
+)
+
+
 async def add_batch_holdings(batch_id: int, pairs: Iterable[tuple[int, int]], day: dt.date) -> None:
     """(company, department) pairs a batch's rows touched; the caller passes each pair once per batch."""
+    pairs = list(pairs)
     await db.insert_rows("company_source", COLUMNS,
                          [(company, department, "import", batch_id, 0, day, day) for company, department in pairs])
+    await _mark_months((company, department, day) for company, department in pairs)
 
 
 async def count_interactions(interactions: Iterable[tuple[int, int, dt.date]]) -> None:
     """New interactions, as (company, department, date): each pair's count and dates grow."""
     pairs: dict[tuple[int, int], list] = defaultdict(lambda: [0, None, None])
+    months = set()
     for company, department, day in interactions:
+        months.add((company, department, day.replace(day=1)))
         tally = pairs[company, department]
         tally[0] += 1
         tally[1] = day if tally[1] is None or day < tally[1] else tally[1]
         tally[2] = day if tally[2] is None or day > tally[2] else tally[2]
     await db.execute_many(_COUNT_INTERACTIONS, [(company, department, count, first, last)
                                                 for (company, department), (count, first, last) in pairs.items()])
+    await _mark_months(months)
 
 
 async def recount_interactions(pairs: Iterable[tuple[int, int]]) -> None:
@@ -65,12 +85,58 @@ async def recount_interactions(pairs: Iterable[tuple[int, int]]) -> None:
         "INSERT INTO company_source (company, department, via, import_batch, interactions, first_date, last_date) "
         "SELECT company, department, 'interaction', NULL, COUNT(*), MIN(date), MAX(date) FROM interaction "
         "WHERE company = ? AND department = ? AND deleted_at IS NULL GROUP BY company, department", pairs)
+    await recount_months({company for company, _ in pairs})
 
 
 async def add_created(company_id: int, department_id: int, day: dt.date) -> None:
     """A company a user of the department created by hand."""
     await db.execute_many(_CREATED, [(company_id, department_id, day, day)])
+    await _mark_months([(company_id, department_id, day)])
 
 
 async def remove_batch_holdings(batch_id: int) -> None:
+    companies = [row["company"] for row in await db.fetch_all(
+        "SELECT DISTINCT company FROM company_source WHERE import_batch = ?", [batch_id])]
     await db.execute_many("DELETE FROM company_source WHERE import_batch = ?", [(batch_id,)])
+    await recount_months(companies)
+
+
+async def _mark_months(holdings: Iterable[tuple[int, int | None, dt.date]]) -> None:
+    """(company, department, day) just held: the company's month of that day gains the department's bit."""
+    years: dict[tuple[int, int], list[int]] = {}
+    for company, department, day in holdings:
+        if department:
+            years.setdefault((day.year, company), [0] * 12)[day.month - 1] |= bit(department)
+    await db.execute_many(_MARK_MONTHS, [(year, company, *masks) for (year, company), masks in sorted(years.items())])
+
+
+async def recount_months(company_ids: Iterable[int]) -> None:
+    """Count the companies' months again from their holdings (after some were removed or moved)."""
+    ids = sorted(set(company_ids))
+    month = "substr(CAST({} AS TEXT), 1, 7)"
+    for start in range(0, len(ids), 2_000):
+        page = ids[start:start + 2_000]
+        await db.fetch_in("DELETE FROM company_year WHERE company IN (?)", page)
+        held = await db.fetch_in(
+            f"SELECT company, {month.format('first_date')} AS month, {MASK_SQL} AS mask FROM company_source "
+            f"WHERE company IN (?) AND via <> 'interaction' AND {HELD_SQL} GROUP BY company, {month.format('first_date')}",
+            page)
+        logged = await db.fetch_in(
+            f"SELECT company AS company, {month.format('date')} AS month, "
+            f"{MASK_SQL.replace('company_source.', '')} AS mask FROM interaction "
+            f"WHERE company IN (?) AND deleted_at IS NULL GROUP BY company, {month.format('date')}", page)
+        years: dict[tuple[int, int], list[int]] = {}
+        for row in held + logged:
+            year, number = int(row["month"][:4]), int(row["month"][5:7])
+            years.setdefault((year, row["company"]), [0] * 12)[number - 1] |= int(row["mask"])
+        await db.execute_many(_MARK_MONTHS, [(year, company, *masks) for (year, company), masks in sorted(years.items())])
+
+
+
+async def rebuild_months() -> None:
+    """Count every company's months from scratch (the migration that made them; data written around the app)."""
+    await db.execute_many("DELETE FROM company_year", [()])
+    after = 0
+    while rows := await db.fetch_all("SELECT id FROM company WHERE id > ? ORDER BY id LIMIT 2000", [after]):
+        after = rows[-1]["id"]
+        await recount_months(row["id"] for row in rows)
