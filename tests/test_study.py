@@ -226,6 +226,37 @@ async def test_reports_page_for_managers_with_charts_tables_and_downloads(tmp_pa
         assert "does not exist" in bad.text and "Unknown department" in bad.text
 
 
+def test_the_period_shortcuts_are_whole_months_quarters_and_years():
+    from crm.reports.scope import periods
+
+    def shown(today):
+        return {label: (first.isoformat(), last.isoformat()) for label, first, last in periods(today)}
+
+    assert shown(dt.date(2026, 1, 15)) == {
+        "This month": ("2026-01-01", "2026-01-31"), "Last month": ("2025-12-01", "2025-12-31"),
+        "This quarter": ("2026-01-01", "2026-03-31"), "Last quarter": ("2025-10-01", "2025-12-31"),
+        "This year": ("2026-01-01", "2026-12-31"), "Last year": ("2025-01-01", "2025-12-31")}
+    assert shown(dt.date(2024, 3, 1))["Last month"] == ("2024-02-01", "2024-02-29")
+    assert shown(dt.date(2026, 12, 31))["This quarter"] == ("2026-10-01", "2026-12-31")
+    assert shown(dt.date(2026, 8, 1))["Last quarter"] == ("2026-04-01", "2026-06-30")
+
+
+async def test_a_period_shortcut_keeps_the_department_and_shows_as_the_current_one(tmp_path):
+    from html import unescape
+
+    await _load(tmp_path)
+    await make_user("manager@espoo.example", role="manager")
+    year = dt.date.today().year - 1
+    async with client() as http:
+        await login(http, "manager@espoo.example")
+        page = unescape((await http.get("/reports?department=biz")).text)
+        link = f"/reports?from={year}-01-01&to={year}-12-31&department=BIZ"
+        assert f'<a href="{link}">Last year</a>' in page
+        chosen = await http.get(link)
+        assert chosen.status_code == 200
+        assert f'<a href="{link}" aria-current="true">Last year</a>' in unescape(chosen.text)
+
+
 async def test_reports_speak_finnish_and_swedish(tmp_path):
     await _load(tmp_path)
     await make_user("manager@espoo.example", role="manager")

@@ -16,7 +16,7 @@ from typing import Any, AsyncIterator
 
 from crm import db
 from crm.domain.dates import parse_date
-from crm.domain.problems import rule_message
+from crm.domain.problems import N_, rule_message
 from crm.services.tallies import HELD_SQL, MASK_SQL, MAX_DEPARTMENT_ID, bit
 from crm.services.lookups import department_id_by_code
 from crm.tables import Company, Department
@@ -129,6 +129,24 @@ async def _period_parts(scope: Scope) -> list[tuple[str, list]]:
 def _next_month(day: dt.date) -> dt.date:
     """The first day of the month after the day's."""
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def periods(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """The periods an analyst asks for most, as (label, first day, last day): whole months, which
+    the reports count from company_year at once."""
+    month = today.replace(day=1)
+    last_month = (month - dt.timedelta(days=1)).replace(day=1)
+    quarter = month.replace(month=(month.month - 1) // 3 * 3 + 1)
+    last_quarter = (quarter - dt.timedelta(days=1)).replace(day=1)
+    last_quarter = last_quarter.replace(month=(last_quarter.month - 1) // 3 * 3 + 1)
+    year = month.replace(month=1)
+    day_before = dt.timedelta(days=1)
+    return [(N_("This month"), month, _next_month(month) - day_before),
+            (N_("Last month"), last_month, month - day_before),
+            (N_("This quarter"), quarter, _next_month(quarter.replace(month=quarter.month + 2)) - day_before),
+            (N_("Last quarter"), last_quarter, quarter - day_before),
+            (N_("This year"), year, year.replace(month=12, day=31)),
+            (N_("Last year"), year.replace(year=year.year - 1), year - day_before)]
 
 
 async def departments() -> list[dict]:

@@ -13,7 +13,7 @@ from crm.domain import labels
 from crm.i18n import format_date, request_language, section_name, translate
 from crm.importing.export import csv_bytes, xlsx_bytes
 from crm.reports.overview import TABLES, overview, tables
-from crm.reports.scope import from_filters
+from crm.reports.scope import from_filters, periods
 from crm.services import audit
 from crm.web.auth import requires_role
 from crm.web.render import download, page
@@ -38,6 +38,11 @@ class ReportController(Controller):
         by_department = report.activity_by_department()
         programme_rows = _programme_rows(report.programmes, language)
         query = urlencode({name: value for name, value in filters.items() if value and name not in errors})
+        kept = {"department": filters["department"]} if filters["department"] and "department" not in errors else {}
+        period_links = [
+            (translate(language, label), "/reports?" + urlencode({"from": first, "to": last, **kept}),
+             (scope.date_from, scope.date_to) == (first, last))
+            for label, first, last in periods(dt.date.today())]
         return page(
             "reports/index.html",
             status_code=422 if errors else 200,
@@ -51,6 +56,7 @@ class ReportController(Controller):
             place_items=[tuple(row) for row in report_tables["municipalities"].rows],
             industry_items=[(row[1], row[2]) for row in report_tables["industries"].rows],
             coverage=_dated(report.coverage),
+            period_links=period_links,
         )
 
     @get("/export")
