@@ -1,12 +1,20 @@
-"""Company search: the one module that holds full-text SQL, one statement per engine.
+"""Company and contact search: the one module that holds full-text SQL, one statement per engine.
 
-The index covers `company.search_text` (names and Business ID, folded: lower case, no
+Companies: the index covers `company.search_text` (names and Business ID, folded: lower case, no
 diacritics): SQLite FTS5 (new rows added by index_new_companies, updates and deletes by
 triggers), PostgreSQL a generated tsvector with a GIN
 index (both made by a migration). A query matches companies having every word as a prefix.
+
+Contacts: the index covers the name (`contact.person_key`), the words of the e-mail and the forms of
+the phone number (migration 2026-12-03T17:00, which says which): SQLite FTS5 kept by triggers,
+PostgreSQL a generated, weighted tsvector with a GIN index; the database keeps both for every writer.
+A query matches people having every word as a prefix of a word of the name, or of the e-mail, or (a
+query of digits) the digits as a prefix of a form of the phone.
 """
 
 from __future__ import annotations
+
+import re
 
 from crm.db import execute_many, is_sqlite
 from crm.domain.names import fold
@@ -27,6 +35,38 @@ def match_clause(query: str) -> tuple[str, list[str]] | None:
         return "company.id IN (SELECT rowid FROM company_fts WHERE company_fts MATCH {})", [expression]
     expression = " & ".join(f"{term}:*" for term in terms)
     return "company.search_vector @@ to_tsquery('simple', {})", [expression]
+
+
+_PHONE_QUERY = re.compile(r"[0-9\s+()-]*")
+
+
+def phone_digits(query: str) -> str | None:
+    """The digits of a query that is a phone number or a part of one (at least four digits, written
+    with nothing but digits, spaces and + ( ) -), else None."""
+    digits = re.sub(r"[^0-9]", "", query)
+    return digits if len(digits) >= 4 and _PHONE_QUERY.fullmatch(query) else None
+
+
+def contact_match_clause(query: str) -> tuple[str, list[str]] | None:
+    """A WHERE fragment over `contact` (Piccolo WhereRaw, `{}` placeholders) and its parameter, or
+    None for an empty query: every word a prefix in the name, or every word a prefix in the e-mail,
+    or the digits a prefix of a form of the phone. Words and digits hold only letters and digits."""
+    terms = words(query)
+    if not terms:
+        return None
+    digits = phone_digits(query)
+    if is_sqlite():
+        phrases = " ".join(f'"{term}"*' for term in terms)
+        parts = [f"{{person_key}} : ({phrases})", f"{{email}} : ({phrases})"]
+        if digits:
+            parts.append(f'{{phone_forms}} : "{digits}"*')
+        expression = " OR ".join(f"({part})" for part in parts)
+        return "contact.id IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH {})", [expression]
+    parts = [" & ".join(f"{term}:*{weight}" for term in terms) for weight in "AB"]  # A the name, B the e-mail
+    if digits:
+        parts.append(f"{digits}:*C")
+    expression = " | ".join(f"({part})" for part in parts)
+    return "contact.search_vector @@ to_tsquery('simple', {})", [expression]
 
 
 async def index_new_companies(first_id: int, last_id: int) -> None:

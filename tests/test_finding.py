@@ -1,12 +1,19 @@
 """Finding people and companies (issue 12): /contacts as you type by name, e-mail or phone with the
-companies they are at; a company found through its contact people; a partial Business ID."""
+companies they are at; a company found through its contact people; a partial Business ID. The
+contacts' full-text index follows every kind of write."""
 
 from __future__ import annotations
 
 import pytest
+from piccolo.columns.combination import WhereRaw
 
+from crm import db, search
+from crm.dedupe.merge import merge, unmerge
+from crm.importing.load import import_file
 from crm.services.companies import create_company
-from crm.services.contacts import create_contact
+from crm.services.contacts import create_contact, erase_contact, update_contact
+from crm.services.reads import companies_by_contact, search_contacts
+from crm.tables import Contact
 from tests.webutil import client, login, make_user
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -114,3 +121,79 @@ async def test_the_readmes_business_id_examples_find_the_demos_company():
         for example in examples:
             html = (await c.get("/companies", params={"q": example})).text
             assert f'href="/companies/{kupla}"' in html, example
+
+
+async def _indexed(query: str) -> set[int]:
+    """The contacts the full-text index alone finds (erased ones too: the index itself is tested)."""
+    clause, params = search.contact_match_clause(query)
+    return {row["id"] for row in await Contact.select(Contact.id).where(WhereRaw(clause, *params))}
+
+
+async def _index_is_whole() -> None:
+    """SQLite: FTS5 compares its index with the contact table (rank 1: with the content table too)
+    and fails on any difference."""
+    if db.is_sqlite():
+        await Contact.raw("INSERT INTO contact_fts(contact_fts, rank) VALUES ('integrity-check', 1)")
+
+
+async def test_the_contact_index_follows_every_kind_of_write(tmp_path):
+    kupla = await create_company({"name": "Kuplatech Oy", "business_id": "3159033-0"})
+    eero = await create_contact({"first_name": "Eero", "last_name": "Esimerkki", "email": "eero@kupla.example",
+                                 "phone": "040 123 4567"}, roles=[{"company_id": kupla, "role": "CEO"}])
+    for query in ("esim eero", "kupla.example", "040 123", "+35840123", "1234567"):
+        assert await _indexed(query) == {eero}, query
+    pekka = await create_contact({"first_name": "Pekka", "last_name": "Pouta", "email": "pöllö.äijä@metsä.example"})
+    assert await _indexed("pollo aija metsa") == {pekka}  # the e-mail's words without diacritics, on both engines
+
+    await update_contact(eero, {"first_name": "Eero", "last_name": "Uusinimi"})
+    assert await _indexed("esimerkki") == set() and await _indexed("uusin eero") == {eero}
+    await update_contact(eero, {"email": "eero@uusi.example", "phone": "050 765 4321"})
+    for query in ("kupla", "040 123 4567", "1234567"):
+        assert await _indexed(query) == set(), query
+    for query in ("uusi.example", "050 765", "+358507654321", "7654321", "uusinimi"):
+        assert await _indexed(query) == {eero}, query
+
+    other = await create_contact({"first_name": "Veli", "last_name": "Toinen", "email": "veli@muu.example",
+                                  "phone": "+358 44 111 2222"})
+    merged = await merge("contact", eero, other)
+    for query in ("veli toinen", "muu.example", "044 111 2222"):
+        assert await _indexed(query) == set(), query
+    assert await _indexed("uusinimi") == {eero}
+    await unmerge(merged["merge_id"])
+    assert await _indexed("veli toinen") == await _indexed("044 111 2222") == {other}
+
+    await erase_contact(eero, upload_dir=tmp_path)
+    for query in ("uusinimi", "eero", "uusi.example", "050 765 4321"):
+        assert await _indexed(query) == set(), query
+        assert (await search_contacts(query=query)).rows == []
+
+    stored = await create_contact({"first_name": "Ville", "last_name": "Virta", "phone": "040 555 6666"},
+                                  roles=[{"company_id": kupla}])
+    content = ("Etunimi;Sukunimi;Sähköposti;Puhelin;Y-tunnus\n"
+               "Sanna;Salo;sanna.salo@kupla.example;09 876 5432;3159033-0\n"
+               "Ville;Virta;ville.virta@kupla.example;040 555 7777;3159033-0\n")
+    (tmp_path / "yhteyshenkilot.csv").write_text(content, encoding="utf-8")
+    summary = await import_file("contacts", tmp_path / "yhteyshenkilot.csv")
+    assert (summary.created, summary.updated, summary.errors) == (1, 1, 0)
+    [sanna] = await _indexed("sanna salo")
+    for query in ("salo kupla", "09 876 5432", "+35898765432", "8765432"):
+        assert await _indexed(query) == {sanna}, query
+    assert await _indexed("ville.virta@kupla.example") == await _indexed("040 555 7777") == {stored}
+    assert await _indexed("5556666") == set()
+    assert await _indexed("kupla.example") == {sanna, stored}
+    await _index_is_whole()
+
+
+@pytest.mark.parametrize("query", [
+    '"', '""*', "eero*", "NEAR(eero esim)", "eero AND esim", "eero OR", "NOT eero", "-eero", "eero:", "email:eero",
+    "{email}: eero", "person_key : eero", "^eero", "eero & !esim | (x", "eero:*A", "'; DROP TABLE contact; --",
+    "ee\x00ro", "\x00", "+358 (40) 123-4567", "٠١٢٣٤٥", "()", "e" * 5000, "eero " * 500, "1" * 300,
+])
+async def test_hostile_contact_queries_are_only_words(query):
+    """Quotes, FTS5 and tsquery syntax, NUL and very long queries raise nothing and mean nothing: a
+    query finds what its words alone find (no words: everyone, as an empty query)."""
+    await _people()
+    found = [row["id"] for row in (await search_contacts(query=query)).rows]
+    plain = " ".join(search.words(query.replace("\x00", "")))
+    assert found == [row["id"] for row in (await search_contacts(query=plain)).rows]
+    assert isinstance(await companies_by_contact(query), list)

@@ -233,7 +233,9 @@ async def _scrub_merges(merges: list[dict]) -> None:
 
 
 def _erased(values: dict) -> dict:
-    personal = (*PERSONAL_FIELDS, "person_key", "name_order")  # name_order: the names, as the database sorts them
+    # columns the database computes from the personal ones (a merge keeps the whole row): name_order, the
+    # names as the database sorts them; phone_forms (SQLite) and search_vector (PostgreSQL), what search finds
+    personal = (*PERSONAL_FIELDS, "person_key", "name_order", "phone_forms", "search_vector")
     return {field: ERASED if field in personal and value not in (None, "") else value
             for field, value in values.items()}
 

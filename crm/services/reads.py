@@ -111,35 +111,15 @@ async def search_companies(
 
 
 _ID_PREFIX = re.compile(r"\d{3,7}(-\d?)?")
-_LIKE_SPECIAL = re.compile(r"([\\%_])")
-
-
-def _like_part(text: str) -> str:
-    """Text for inside a LIKE pattern (with ESCAPE '\\'): its % and _ match only themselves."""
-    return _LIKE_SPECIAL.sub(r"\\\1", text)
 
 
 def _contact_match(query: str) -> tuple[str, list[str]] | None:
-    """Contacts by name (every word a prefix of a first or last name, diacritics ignored), e-mail
-    (a part of it) or phone (a run of digits, in national or international form)."""
+    """Contacts by name (every word a prefix of a word of the name, diacritics ignored), e-mail
+    (every word a prefix of a word of it, split at punctuation) or phone (digits as the start of the
+    number in national or international form, or of its last seven digits): the full-text index of
+    crm/search.py."""
     query = "".join(char for char in query if char.isprintable()).strip()[:200]  # no NUL reaches PostgreSQL
-    terms = search.words(query)
-    if not terms:
-        return None
-    parts, params = [], []
-    name = " AND ".join("(contact.person_key LIKE {} OR contact.person_key LIKE {})" for _ in terms)
-    for term in terms:
-        params += [term + "%", "% " + term + "%"]
-    parts.append(f"({name})")
-    if "@" in query or "." in query or len(terms) == 1:
-        parts.append("contact.email LIKE {} ESCAPE '\\'")
-        params.append("%" + _like_part(query.lower()) + "%")
-    digits = re.sub(r"\D", "", query)
-    if len(digits) >= 4 and not re.search(r"[^\d\s+()-]", query):
-        national = digits[1:] if digits.startswith("0") else digits[3:] if digits.startswith("358") else digits
-        parts.append("contact.phone LIKE {}")
-        params.append("%" + national + "%")
-    return "(" + " OR ".join(parts) + ")", params
+    return search.contact_match_clause(query)
 
 
 async def search_contacts(*, query: str = "", page: int = 1, per_page: int = PER_PAGE,
