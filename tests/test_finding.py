@@ -96,6 +96,25 @@ async def test_a_partial_business_id_falls_back_to_a_prefix(query):
         assert f'href="/companies/{people["fazer"]}"' not in html, query
 
 
+@pytest.mark.parametrize("query, found", [
+    ("4719", ["4719998", "4719999"]), ("47199", ["4719998", "4719999"]), ("4719999", ["4719999"]),
+    ("4720", ["4720001"]), ("9999", ["9999998"]), ("99999", ["9999998"]),
+])
+async def test_a_business_id_prefix_ending_in_nines_finds_exactly_its_companies(query, found):
+    """The prefix is read as a range of IDs (an index serves it): its end carries over the nines."""
+    from test_import_support import generated_business_id
+
+    await make_user("aino@espoo.example")
+    bodies = [4719998, 4719999, 4720001, 4710000, 9999998]  # each with a valid check digit
+    for body in bodies:
+        await create_company({"name": f"Yritys {body} Oy", "business_id": generated_business_id(body)})
+    async with client() as c:
+        await login(c, "aino@espoo.example")
+        html = (await c.get("/companies", params={"q": query})).text
+        for body in bodies:
+            assert (f"Yritys {body} Oy" in html) == (str(body) in found), (query, body)
+
+
 async def test_a_number_matching_no_business_id_finds_nothing_rather_than_everything():
     await _people()
     async with client() as c:

@@ -85,9 +85,8 @@ async def search_companies(
         # looks like a Business ID but is none of ours ('3159033' for 3159033-0): a prefix of an ID or a name
         prefix = query.replace(" ", "")
         clause = search.match_clause(query)
-        select = select.where(WhereRaw("company.business_id LIKE {}", prefix + "%")
-                              | WhereRaw(clause[0], *clause[1]) if clause else
-                              WhereRaw("company.business_id LIKE {}", prefix + "%"))
+        by_id = _business_id_prefix(prefix)
+        select = select.where(by_id | WhereRaw(clause[0], *clause[1]) if clause else by_id)
     elif clause := search.match_clause(query):
         select = select.where(WhereRaw(clause[0], *clause[1]))
     if department_id:
@@ -111,6 +110,19 @@ async def search_companies(
 
 
 _ID_PREFIX = re.compile(r"\d{3,7}(-\d?)?")
+
+
+def _business_id_prefix(prefix: str) -> WhereRaw:
+    """Business IDs starting with `prefix` (digits, maybe a hyphen and a digit): a range over the
+    digits before the hyphen, which the Business ID's index serves (a LIKE alone scans every
+    company), narrowed by the LIKE."""
+    digits = prefix.split("-")[0]
+    kept = digits.rstrip("9")  # the next prefix of as many digits or fewer: '4711' -> '4712', '4799' -> '48'
+    if not kept:  # '999': nothing comes after
+        return WhereRaw("(company.business_id >= {} AND company.business_id LIKE {})", digits, prefix + "%")
+    after = kept[:-1] + str(int(kept[-1]) + 1)  # digits only: every collation orders them alike
+    return WhereRaw("(company.business_id >= {} AND company.business_id < {} AND company.business_id LIKE {})",
+                    digits, after, prefix + "%")
 
 
 def _contact_match(query: str) -> tuple[str, list[str]] | None:
