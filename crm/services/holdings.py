@@ -107,7 +107,7 @@ async def _mark_months(holdings: Iterable[tuple[int, int | None, dt.date]]) -> N
     for company, department, day in holdings:
         if department:
             years.setdefault((day.year, company), [0] * 12)[day.month - 1] |= bit(department)
-    await db.execute_many(_MARK_MONTHS, [(year, company, *masks) for (year, company), masks in sorted(years.items())])
+    await _add_to_months(years)
 
 
 async def recount_months(company_ids: Iterable[int]) -> None:
@@ -129,8 +129,12 @@ async def recount_months(company_ids: Iterable[int]) -> None:
         for row in held + logged:
             year, number = int(row["month"][:4]), int(row["month"][5:7])
             years.setdefault((year, row["company"]), [0] * 12)[number - 1] |= int(row["mask"])
-        await db.execute_many(_MARK_MONTHS, [(year, company, *masks) for (year, company), masks in sorted(years.items())])
+        await _add_to_months(years)
 
+
+async def _add_to_months(years: dict[tuple[int, int], list[int]]) -> None:
+    """(year, company) -> twelve masks: each month's stored mask gains the bits."""
+    await db.execute_many(_MARK_MONTHS, [(year, company, *masks) for (year, company), masks in sorted(years.items())])
 
 
 async def rebuild_months() -> None:

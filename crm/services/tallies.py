@@ -247,8 +247,8 @@ async def rebuild() -> None:
     """Count every tally from scratch (the migration that made them; data written around the app)."""
     for table in ("company_tally", "interaction_tally", "programme_reach", "programme_tally"):
         await db.execute_many(f"DELETE FROM {table}", [()])
-    await db.execute_many(f"UPDATE company SET study_mask = 0, study_section = '', study_place = '' "
-                          f"WHERE study_mask <> 0 OR study_section <> '' OR study_place <> ''", [()])
+    await db.execute_many("UPDATE company SET study_mask = 0, study_section = '', study_place = '' "
+                          "WHERE study_mask <> 0 OR study_section <> '' OR study_place <> ''", [()])
     after = 0
     while True:
         rows = await db.fetch_all(f"SELECT id FROM company WHERE id > ? ORDER BY id LIMIT {PAGE}", [after])
