@@ -17,7 +17,8 @@ from typing import Any, AsyncIterator
 from crm import db
 from crm.domain.dates import parse_date
 from crm.domain.problems import N_, rule_message
-from crm.services.tallies import HELD_SQL, MASK_SQL, MAX_DEPARTMENT_ID, bit
+from crm.services.holdings import days_held_sql
+from crm.services.tallies import MASK_SQL, MAX_DEPARTMENT_ID, bit
 from crm.services.lookups import department_id_by_code
 from crm.tables import Company, Department
 
@@ -49,14 +50,11 @@ class Scope:
         return sql, params
 
     def holding_pairs(self) -> tuple[str, list]:
-        """SQL (Piccolo raw, `{}` placeholders) of the (company, department) holdings in the date range;
-        a pair may appear more than once."""
+        """SQL (Piccolo raw, `{}` placeholders) of the holdings in the date range, as (company,
+        department, day); a pair may appear more than once."""
         held, held_params = self.range_sql("company_source.first_date")
         logged, logged_params = self.range_sql("date")
-        return (f"SELECT company_source.company AS company, company_source.department AS department "
-                f"FROM company_source WHERE {HELD_SQL} AND company_source.via <> 'interaction'{held} "
-                f"UNION ALL SELECT company, department FROM interaction WHERE deleted_at IS NULL{logged}",
-                [*held_params, *logged_params])
+        return days_held_sql(held, logged), [*held_params, *logged_params]
 
     def masks_sql(self) -> tuple[str, list]:
         """(company, mask) of every company held in the date range."""

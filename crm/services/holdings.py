@@ -49,6 +49,16 @@ _MARK_MONTHS = (
 )
 
 
+def days_held_sql(held: str = "", logged: str = "") -> str:
+    """SQL of every holding a dated report counts, as (company, department, day): a batch's or a
+    record made by hand on the day it was made, an interaction on its own date. `held` and `logged`
+    add conditions (" AND ...") to each side. A pair may appear more than once."""
+    return ("SELECT company_source.company AS company, company_source.department AS department, "
+            f"company_source.first_date AS day FROM company_source WHERE {HELD_SQL} "
+            f"AND company_source.via <> 'interaction'{held} "
+            f"UNION ALL SELECT company, department, date FROM interaction WHERE deleted_at IS NULL{logged}")
+
+
 async def add_batch_holdings(batch_id: int, pairs: Iterable[tuple[int, int]], day: dt.date) -> None:
     """(company, department) pairs a batch's rows touched; the caller passes each pair once per batch."""
     pairs = list(pairs)
@@ -113,20 +123,16 @@ async def _mark_months(holdings: Iterable[tuple[int, int | None, dt.date]]) -> N
 async def recount_months(company_ids: Iterable[int]) -> None:
     """Count the companies' months again from their holdings (after some were removed or moved)."""
     ids = sorted(set(company_ids))
-    month = "substr(CAST({} AS TEXT), 1, 7)"
+    month = "substr(CAST(company_source.day AS TEXT), 1, 7)"
     for start in range(0, len(ids), 2_000):
         page = ids[start:start + 2_000]
         await db.fetch_in("DELETE FROM company_year WHERE company IN (?)", page)
-        held = await db.fetch_in(
-            f"SELECT company, {month.format('first_date')} AS month, {MASK_SQL} AS mask FROM company_source "
-            f"WHERE company IN (?) AND via <> 'interaction' AND {HELD_SQL} GROUP BY company, {month.format('first_date')}",
-            page)
-        logged = await db.fetch_in(
-            f"SELECT company AS company, {month.format('date')} AS month, "
-            f"{MASK_SQL.replace('company_source.', '')} AS mask FROM interaction "
-            f"WHERE company IN (?) AND deleted_at IS NULL GROUP BY company, {month.format('date')}", page)
+        rows = await db.fetch_in(
+            f"SELECT company_source.company AS company, {month} AS month, {MASK_SQL} AS mask "
+            f"FROM ({days_held_sql()}) AS company_source WHERE company_source.company IN (?) "
+            f"GROUP BY company_source.company, {month}", page)
         years: dict[tuple[int, int], list[int]] = {}
-        for row in held + logged:
+        for row in rows:
             year, number = int(row["month"][:4]), int(row["month"][5:7])
             years.setdefault((year, row["company"]), [0] * 12)[number - 1] |= int(row["mask"])
         await _add_to_months(years)
