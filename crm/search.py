@@ -24,16 +24,23 @@ def words(query: str) -> list[str]:
     return [word for word in fold(query).split() if word][:8]
 
 
-def match_clause(query: str) -> tuple[str, list[str]] | None:
+def match_clause(query: str, *, walk: bool = False) -> tuple[str, list[str]] | None:
     """A WHERE fragment (Piccolo WhereRaw, `{}` placeholders) and its parameters, or None for an
-    empty query. Words are folded to letters and digits, so nothing in them is FTS syntax."""
+    empty query. Words are folded to letters and digits, so nothing in them is FTS syntax.
+
+    The fragment reads the full-text index; with `walk` it is only a test of each row, so the
+    database reads the rows in the order's index and keeps the matching ones (the way to page a
+    word that matches many companies: the first page is a short walk, not a sort of every match)."""
     terms = words(query)
     if not terms:
         return None
     if is_sqlite():
         expression = " ".join(f'"{term}"*' for term in terms)
-        return "company.id IN (SELECT rowid FROM company_fts WHERE company_fts MATCH {})", [expression]
+        test = "+company.id" if walk else "company.id"  # unary + keeps SQLite from driving the query by it
+        return f"{test} IN (SELECT rowid FROM company_fts WHERE company_fts MATCH {{}})", [expression]
     expression = " & ".join(f"{term}:*" for term in terms)
+    if walk:  # IS TRUE: a test no index serves
+        return "(company.search_vector @@ to_tsquery('simple', {})) IS TRUE", [expression]
     return "company.search_vector @@ to_tsquery('simple', {})", [expression]
 
 
@@ -47,10 +54,11 @@ def phone_digits(query: str) -> str | None:
     return digits if len(digits) >= 4 and _PHONE_QUERY.fullmatch(query) else None
 
 
-def contact_match_clause(query: str) -> tuple[str, list[str]] | None:
+def contact_match_clause(query: str, *, walk: bool = False) -> tuple[str, list[str]] | None:
     """A WHERE fragment over `contact` (Piccolo WhereRaw, `{}` placeholders) and its parameter, or
     None for an empty query: every word a prefix in the name, or every word a prefix in the e-mail,
-    or the digits a prefix of a form of the phone. Words and digits hold only letters and digits."""
+    or the digits a prefix of a form of the phone. Words and digits hold only letters and digits.
+    `walk` as in match_clause."""
     terms = words(query)
     if not terms:
         return None
@@ -61,11 +69,14 @@ def contact_match_clause(query: str) -> tuple[str, list[str]] | None:
         if digits:
             parts.append(f'{{phone_forms}} : "{digits}"*')
         expression = " OR ".join(f"({part})" for part in parts)
-        return "contact.id IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH {})", [expression]
+        test = "+contact.id" if walk else "contact.id"
+        return f"{test} IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH {{}})", [expression]
     parts = [" & ".join(f"{term}:*{weight}" for term in terms) for weight in "AB"]  # A the name, B the e-mail
     if digits:
         parts.append(f"{digits}:*C")
     expression = " | ".join(f"({part})" for part in parts)
+    if walk:
+        return "(contact.search_vector @@ to_tsquery('simple', {})) IS TRUE", [expression]
     return "contact.search_vector @@ to_tsquery('simple', {})", [expression]
 
 

@@ -46,7 +46,11 @@ async def _people() -> dict[str, int]:
     ("1234567", ["Eero Esimerkki"], ["Öhman"]),
     ("'; DROP TABLE contact; --", [], ["Esimerkki"]),
 ])
-async def test_contacts_are_found_by_name_email_or_phone(query, found, not_found):
+@pytest.mark.parametrize("few_matches", [1_000, 0])  # the few sorted, or the many walked in name order
+async def test_contacts_are_found_by_name_email_or_phone(query, found, not_found, few_matches, monkeypatch):
+    from crm.services import reads
+
+    monkeypatch.setattr(reads, "FEW_MATCHES", few_matches)
     await _people()
     async with client() as c:
         await login(c, "aino@espoo.example")

@@ -197,6 +197,35 @@ async def test_an_insert_a_unique_constraint_refuses_raises_the_callers_error():
     assert await Department.count().where(Department.code == "BIZ") == 1
 
 
+async def test_a_search_matching_many_companies_pages_as_one_matching_few(monkeypatch):
+    """Past FEW_MATCHES a search walks the order's index instead of sorting its matches: the same
+    companies, in the same order, on the same pages, counted alike, for every order and filter."""
+    from crm.services import reads
+    from crm.services.companies import create_company
+
+    for number, (name, postal_code) in enumerate([("Kupla Oy", "02100"), ("Ääni Kupla Ab", "02150"),
+                                                  ("Kuplamuovi Oy", "00100"), ("Öljy ja Kupla Oy", "02100"),
+                                                  ("Aalto Kupla Oy", "02600"), ("Kupari Oy", "02100")]):
+        await create_company({"name": name, "postal_code": postal_code,
+                              "business_id": ("4710001-7", "4710002-5")[number] if number < 2 else ""})
+    asks = [dict(query="kupla"), dict(query="kupla", sort="-name"), dict(query="kupla", sort="postal_code"),
+            dict(query="kupla", page=2, per_page=2), dict(query="kupla", postal_code="02100"),
+            dict(query="KUP"), dict(query="471"), dict(query="kupla nothing"), dict(query="ääni")]
+    few = [await reads.search_companies(count=True, **ask) for ask in asks]
+    monkeypatch.setattr(reads, "FEW_MATCHES", 1)
+    many = [await reads.search_companies(count=True, **ask) for ask in asks]
+    for ask, sorted_few, walked in zip(asks, few, many):
+        assert ([row["name"] for row in walked.rows], walked.total, walked.has_next) == \
+            ([row["name"] for row in sorted_few.rows], sorted_few.total, sorted_few.has_next), ask
+    assert [row["name"] for row in few[0].rows] == ["Aalto Kupla Oy", "Kupla Oy", "Kuplamuovi Oy", "Ääni Kupla Ab",
+                                                    "Öljy ja Kupla Oy"]
+    assert [row["name"] for row in few[5].rows] == ["Aalto Kupla Oy", "Kupari Oy", "Kupla Oy", "Kuplamuovi Oy",
+                                                    "Ääni Kupla Ab", "Öljy ja Kupla Oy"]
+    assert few[3].total == 5 and [row["name"] for row in few[3].rows] == ["Kuplamuovi Oy", "Ääni Kupla Ab"]
+    assert {row["name"] for row in few[6].rows} == {"Kupla Oy", "Ääni Kupla Ab"}  # a Business ID's start
+    assert few[7].total == 0 and not few[7].rows
+
+
 async def test_a_list_counts_its_matches_only_up_to_the_limit(monkeypatch):
     from crm.services import paging
     from crm.services.companies import create_company

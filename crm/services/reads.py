@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from piccolo.columns.combination import WhereRaw
 from piccolo.query import OrderByRaw
@@ -81,14 +81,8 @@ async def search_companies(
     business_id = business_id_in(query)
     if business_id and await Company.exists().where(Company.business_id == business_id):
         select = select.where(Company.business_id == business_id)
-    elif business_id or _ID_PREFIX.fullmatch(query):
-        # looks like a Business ID but is none of ours ('3159033' for 3159033-0): a prefix of an ID or a name
-        prefix = query.replace(" ", "")
-        clause = search.match_clause(query)
-        by_id = _business_id_prefix(prefix)
-        select = select.where(by_id | WhereRaw(clause[0], *clause[1]) if clause else by_id)
-    elif clause := search.match_clause(query):
-        select = select.where(WhereRaw(clause[0], *clause[1]))
+    elif (matching := await _matching(Company, lambda walk: _text_match(query, business_id, walk=walk))) is not None:
+        select = select.where(matching)
     if department_id:
         select = select.where(WhereRaw("company.id IN (SELECT company FROM interaction WHERE department = {} AND deleted_at IS NULL)",
                                        department_id))
@@ -110,6 +104,32 @@ async def search_companies(
 
 
 _ID_PREFIX = re.compile(r"\d{3,7}(-\d?)?")
+FEW_MATCHES = 1_000  # a search matching at most this many companies sorts them; past it, it walks the order
+
+
+def _text_match(query: str, business_id: str | None, *, walk: bool) -> WhereRaw | None:
+    """Every word a prefix of a name; for what looks like a Business ID that is none of ours
+    ('3159033' for 3159033-0), a prefix of an ID too."""
+    clause = search.match_clause(query, walk=walk)
+    text = WhereRaw(clause[0], *clause[1]) if clause else None
+    if business_id or _ID_PREFIX.fullmatch(query):
+        by_id = _business_id_prefix(query.replace(" ", ""))
+        return by_id | text if text else by_id
+    return text
+
+
+async def _matching(table: Any, match: Callable[[bool], WhereRaw | None]) -> Any:
+    """What a search matches, as the WHERE that pages it fastest: up to FEW_MATCHES rows, read from
+    the full-text index and named by id (the page sorts those few); past it, `match(walk=True)`, a
+    test of each row in the order's index (a common word: the first rows in order soon make a page,
+    where sorting every match would read them all). None for no query."""
+    text = match(False)
+    if text is None:
+        return None
+    found = await table.select(table.id).where(text).limit(FEW_MATCHES + 1)
+    if len(found) > FEW_MATCHES:
+        return match(True)
+    return table.id.is_in([row["id"] for row in found]) if found else WhereRaw("1 = 0")
 
 
 def _business_id_prefix(prefix: str) -> WhereRaw:
@@ -125,13 +145,18 @@ def _business_id_prefix(prefix: str) -> WhereRaw:
                     digits, after, prefix + "%")
 
 
-def _contact_match(query: str) -> tuple[str, list[str]] | None:
+def _contact_match(query: str, *, walk: bool = False) -> tuple[str, list[str]] | None:
     """Contacts by name (every word a prefix of a word of the name, diacritics ignored), e-mail
     (every word a prefix of a word of it, split at punctuation) or phone (digits as the start of the
     number in national or international form, or of its last seven digits): the full-text index of
     crm/search.py."""
     query = "".join(char for char in query if char.isprintable()).strip()[:200]  # no NUL reaches PostgreSQL
-    return search.contact_match_clause(query)
+    return search.contact_match_clause(query, walk=walk)
+
+
+def _contact_where(query: str, walk: bool) -> WhereRaw | None:
+    match = _contact_match(query, walk=walk)
+    return WhereRaw(match[0], *match[1]) if match else None
 
 
 async def search_contacts(*, query: str = "", page: int = 1, per_page: int = PER_PAGE,
@@ -140,8 +165,8 @@ async def search_contacts(*, query: str = "", page: int = 1, per_page: int = PER
     Swedish order of last name, first name (or its reverse)."""
     select = Contact.select(Contact.id, Contact.first_name, Contact.last_name, Contact.email, Contact.phone,
                             Contact.title).where(Contact.erased_at.is_null())
-    if match := _contact_match(query):
-        select = select.where(WhereRaw(match[0], *match[1]))
+    if (matching := await _matching(Contact, lambda walk: _contact_where(query, walk))) is not None:
+        select = select.where(matching)
     sort = sort if isinstance(sort, Sort) else parse_sort(sort, CONTACT_SORTS)
     result = await fetch_page(_ordered(select, CONTACT_ORDERS, sort), page, per_page, count=True)
     ids = [row["id"] for row in result.rows]
