@@ -146,10 +146,11 @@ class PooledSQLiteEngine(SQLiteEngine):
         if self._idle is None or asyncio.get_running_loop() is not self._loop:
             return await super()._run_in_new_connection(query, args, query_type, table)
         connection = await self._idle.get()
-        try:
-            async with connection.execute(query, args or []) as cursor:
+        try:  # one trip to the connection's thread for a read (execute and fetch), one more to commit a write
+            rows = await connection.execute_fetchall(query, args or [])
+            if connection.in_transaction:
                 await connection.commit()
-                return await cursor.fetchall()
+            return rows
         except BaseException:
             if connection.in_transaction:  # a write that failed half-way leaves nothing open
                 await connection.rollback()
