@@ -1,7 +1,7 @@
 """Read benchmark (SPEC §7): every page class an advisor or manager opens, over real HTTP.
 
     python bench/read_bench.py DATABASE_URL [--generate] [--clients 8] [--rounds 12] [--workers 1]
-        [--port 8766] [--only CLASS ...]
+        [--port 8766] [--only CLASS ...] [--during-import ROWS]
         [--companies 1000000 --contacts 2000000 --interactions 10000000 --big 100000]
 
 With --generate the record is made first by bench/dataset.py; otherwise DATABASE_URL must hold one
@@ -9,14 +9,23 @@ it made (company 1 is the big account). `crm serve` runs on it with --workers pr
 page class --clients logged-in advisors (one per department, in turn; the reports page as the
 manager) open it --rounds times each, all at once, and the script prints p50 / p95 / max. Not a
 test: it asserts nothing; SPEC §7's target is p95 under 50 ms (the reports page under a second).
+
+With --during-import the pages are opened while `crm import companies` loads a file of ROWS new
+companies (bench/import_bench.py writes it) into the same record, as BIZ; each class's line says
+whether the import was still running when it ended. The import stays in the record: run it on a
+copy.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sqlite3
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,6 +83,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--only", nargs="*", help="page classes to run (words of their names)")
+    parser.add_argument("--during-import", type=int, metavar="ROWS", help="while importing ROWS new companies")
     args = parser.parse_args()
     generate_if_asked(args)
     engine = "SQLite" if args.url.startswith("sqlite:") else "PostgreSQL"
@@ -82,14 +92,37 @@ def main() -> None:
         classes = {name: page for name, page in classes.items() if any(word in name for word in args.only)}
     process = serve(args.url, args.port, args.workers)
     base = f"http://127.0.0.1:{args.port}"
+    importing = start_import(args.url, args.during_import) if args.during_import else None
     try:
-        print(f"{engine}, {args.clients} clients x {args.rounds} rounds, {args.workers} worker(s):")
+        print(f"{engine}, {args.clients} clients x {args.rounds} rounds, {args.workers} worker(s)"
+              f"{f', during an import of {args.during_import:,} companies' if importing else ''}:")
         for name, (path, users) in classes.items():
-            print(f"  {name:32} {timed(base, users, path, args.rounds, args.clients)}",
-                  flush=True)
+            figures = timed(base, users, path, args.rounds, args.clients)
+            state = "" if not importing else " (import running)" if importing.poll() is None else " (import over)"
+            print(f"  {name:32} {figures}{state}", flush=True)
+        if importing:
+            started = time.perf_counter()
+            _, errors = importing.communicate()
+            print(f"import: exit {importing.returncode}, {time.perf_counter() - started:.0f} s more after the pages"
+                  + (f"\n{errors[-1500:]}" if importing.returncode else ""))
     finally:
+        if importing and importing.poll() is None:
+            importing.terminate()
         process.terminate()
         process.wait(timeout=30)
+
+
+def start_import(url: str, rows: int) -> subprocess.Popen:
+    """`crm import companies` of `rows` new companies, started in the background."""
+    import import_bench
+
+    path = Path(tempfile.mkdtemp()) / "companies.csv"
+    import_bench.write_companies(path, rows)
+    env = {**os.environ, "CRM_DATABASE_URL": url, "CRM_SECRET_KEY": "bench"}
+    process = subprocess.Popen([sys.executable, "-m", "crm", "import", "companies", str(path), "--department", "BIZ"],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(5)  # reading and matching have begun
+    return process
 
 
 if __name__ == "__main__":
