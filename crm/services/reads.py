@@ -73,34 +73,40 @@ async def search_companies(
 ) -> Page:
     """Companies matching every word as a prefix of a name (or the Business ID in any written form),
     in the order asked for (COMPANY_ORDERS; an unknown one is name order)."""
-    select = Company.select(
-        Company.id, Company.business_id, Company.name, Company.postal_code, Company.city, Company.status,
-        Company.industry_code, Company.responsible_advisor.name,
-    )
     query = (query or "").strip()[:200]
     business_id = business_id_in(query)
-    if business_id and await Company.exists().where(Company.business_id == business_id):
-        select = select.where(Company.business_id == business_id)
-    elif (matching := await _matching(Company, lambda walk: _text_match(query, business_id, walk=walk))) is not None:
-        select = select.where(matching)
+    wheres: list[Any] = []
     if department_id:
-        select = select.where(WhereRaw("company.id IN (SELECT company FROM interaction WHERE department = {} AND deleted_at IS NULL)",
-                                       department_id))
+        wheres.append(WhereRaw(
+            "company.id IN (SELECT company FROM interaction WHERE department = {} AND deleted_at IS NULL)",
+            department_id))
     if programme_id:
-        select = select.where(WhereRaw(
+        wheres.append(WhereRaw(
             "company.id IN (SELECT company FROM company_programme WHERE programme = {})", programme_id))
     if section and section in TOL2008_DIVISIONS:
         divisions = TOL2008_DIVISIONS[section]
         marks = ", ".join("{}" for _ in divisions)
-        select = select.where(WhereRaw(f"substr(company.industry_code, 1, 2) IN ({marks})", *divisions))
+        wheres.append(WhereRaw(f"substr(company.industry_code, 1, 2) IN ({marks})", *divisions))
     if postal_code:
-        select = select.where(Company.postal_code == postal_code)
+        wheres.append(Company.postal_code == postal_code)
     if advisor_id:
-        select = select.where(Company.responsible_advisor == advisor_id)
+        wheres.append(Company.responsible_advisor == advisor_id)
     if active_only:  # ceased companies (the register's bankrupt, liquidated and ended ones) left out
-        select = select.where(Company.status == Company.Status.active)
+        wheres.append(Company.status == Company.Status.active)
+    paged = counted = wheres
+    if business_id and await Company.exists().where(Company.business_id == business_id):
+        paged = counted = [*wheres, Company.business_id == business_id]
+    elif matching := await _matching(Company, lambda walk: _text_match(query, business_id, walk=walk)):
+        paged, counted = [*wheres, matching[0]], [*wheres, matching[1]]
+    select = Company.select(
+        Company.id, Company.business_id, Company.name, Company.postal_code, Company.city, Company.status,
+        Company.industry_code, Company.responsible_advisor.name,
+    )
+    if paged:
+        select = select.where(*paged)
     sort = sort if isinstance(sort, Sort) else parse_sort(sort, COMPANY_SORTS)
-    return await fetch_page(_ordered(select, COMPANY_ORDERS, sort), page, per_page, count=count)
+    return await fetch_page(_ordered(select, COMPANY_ORDERS, sort), page, per_page,
+                            count=Company.select(Company.id).where(*counted) if count and counted else count)
 
 
 _ID_PREFIX = re.compile(r"\d{3,7}(-\d?)?")
@@ -118,18 +124,20 @@ def _text_match(query: str, business_id: str | None, *, walk: bool) -> WhereRaw 
     return text
 
 
-async def _matching(table: Any, match: Callable[[bool], WhereRaw | None]) -> Any:
-    """What a search matches, as the WHERE that pages it fastest: up to FEW_MATCHES rows, read from
-    the full-text index and named by id (the page sorts those few); past it, `match(walk=True)`, a
-    test of each row in the order's index (a common word: the first rows in order soon make a page,
-    where sorting every match would read them all). None for no query."""
+async def _matching(table: Any, match: Callable[[bool], WhereRaw | None]) -> tuple[Any, Any] | None:
+    """What a search matches, as the WHERE that pages it fastest and the one that counts it fastest
+    (None for no query). Up to FEW_MATCHES rows: both name them by id, read from the full-text
+    index, and the page sorts those few. Past it the page walks the order's index testing each row
+    (`match(walk=True)`: a common word's first rows in order soon make a page, where sorting every
+    match would read them all) and the count reads the index."""
     text = match(False)
     if text is None:
         return None
     found = await table.select(table.id).where(text).limit(FEW_MATCHES + 1)
     if len(found) > FEW_MATCHES:
-        return match(True)
-    return table.id.is_in([row["id"] for row in found]) if found else WhereRaw("1 = 0")
+        return match(True), text
+    named = table.id.is_in([row["id"] for row in found]) if found else WhereRaw("1 = 0")
+    return named, named
 
 
 def _business_id_prefix(prefix: str) -> WhereRaw:
@@ -165,10 +173,12 @@ async def search_contacts(*, query: str = "", page: int = 1, per_page: int = PER
     Swedish order of last name, first name (or its reverse)."""
     select = Contact.select(Contact.id, Contact.first_name, Contact.last_name, Contact.email, Contact.phone,
                             Contact.title).where(Contact.erased_at.is_null())
-    if (matching := await _matching(Contact, lambda walk: _contact_where(query, walk))) is not None:
-        select = select.where(matching)
+    counted: Any = True
+    if matching := await _matching(Contact, lambda walk: _contact_where(query, walk)):
+        select = select.where(matching[0])
+        counted = Contact.select(Contact.id).where(Contact.erased_at.is_null(), matching[1])
     sort = sort if isinstance(sort, Sort) else parse_sort(sort, CONTACT_SORTS)
-    result = await fetch_page(_ordered(select, CONTACT_ORDERS, sort), page, per_page, count=True)
+    result = await fetch_page(_ordered(select, CONTACT_ORDERS, sort), page, per_page, count=counted)
     ids = [row["id"] for row in result.rows]
     companies: dict[int, list[dict]] = {i: [] for i in ids}
     if ids:
