@@ -18,6 +18,7 @@ import re
 
 from crm.db import execute_many, is_sqlite
 from crm.domain.names import fold
+from crm.tables import Company
 
 
 def words(query: str) -> list[str]:
@@ -28,20 +29,30 @@ def match_clause(query: str, *, walk: bool = False) -> tuple[str, list[str]] | N
     """A WHERE fragment (Piccolo WhereRaw, `{}` placeholders) and its parameters, or None for an
     empty query. Words are folded to letters and digits, so nothing in them is FTS syntax.
 
-    The fragment reads the full-text index; with `walk` it is a test of each row's own folded text
-    (a word starts after a space), so the database reads the rows in the order's index and keeps
-    the matching ones: the way to page a word that matches many companies, whose first page is a
-    short walk where sorting every match would read them all."""
+    The fragment reads the full-text index; with `walk` it is only a test of each row, so the
+    database reads the rows in the order's index and keeps the matching ones (a word matching much
+    of the record: its first page is a short walk, where sorting its matches would read them all)."""
     terms = words(query)
     if not terms:
         return None
-    if walk:
-        return " AND ".join("(' ' || company.search_text) LIKE {}" for _ in terms), [f"% {term}%" for term in terms]
     if is_sqlite():
         expression = " ".join(f'"{term}"*' for term in terms)
-        return "company.id IN (SELECT rowid FROM company_fts WHERE company_fts MATCH {})", [expression]
+        test = "+company.id" if walk else "company.id"  # unary +: SQLite does not drive the query by it
+        return f"{test} IN (SELECT rowid FROM company_fts WHERE company_fts MATCH {{}})", [expression]
     expression = " & ".join(f"{term}:*" for term in terms)
+    if walk:  # IS TRUE: a test no index serves
+        return "(company.search_vector @@ to_tsquery('simple', {})) IS TRUE", [expression]
     return "company.search_vector @@ to_tsquery('simple', {})", [expression]
+
+
+async def count_matches(query: str, limit: int) -> int:
+    """Companies matching the words, counted up to `limit` from the full-text index alone (SQLite)."""
+    terms = words(query)
+    if not terms:
+        return 0
+    rows = await Company.raw("SELECT COUNT(*) AS n FROM (SELECT rowid FROM company_fts WHERE company_fts MATCH {} "
+                             "LIMIT {}) AS matching", " ".join(f'"{term}"*' for term in terms), limit)
+    return int(rows[0]["n"])
 
 
 _PHONE_QUERY = re.compile(r"[0-9\s+()-]*")

@@ -27,15 +27,16 @@ class Page:
     per_page: int = 0
 
 
-async def fetch_page(query: Select, page: int, per_page: int, *, count: bool | Select = False) -> Page:
+async def fetch_page(query: Select, page: int, per_page: int, *, count: bool | int | Select = False) -> Page:
     """Rows `page` (from 1) of an ordered query; one extra row tells whether a next page exists.
     With `count`, the total of matching rows too (the same WHERE, joins included), or of the rows a
-    query given as `count` matches (the same rows, by a WHERE that counts them faster)."""
+    query given as `count` matches (the same rows, by a WHERE that counts them faster), or the
+    total itself when the caller knows it."""
     page = max(page, 1)
     rows = await query.limit(per_page + 1).offset((page - 1) * per_page)
     total = more_than = None
     if count is not False:
-        total = await _bounded_count(query if count is True else count)
+        total = count if type(count) is int else await _bounded_count(query if count is True else count)
         if total > COUNT_LIMIT:
             total, more_than = None, COUNT_LIMIT
     return Page(rows=rows[:per_page], page=page, has_next=len(rows) > per_page, total=total, per_page=per_page,

@@ -5,14 +5,18 @@ crm.domain.access."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from piccolo.columns.combination import WhereRaw
 from piccolo.query import OrderByRaw
+from piccolo.querystring import QueryString
 
 from crm import search
+from crm.db import is_sqlite
 from crm.domain.access import SEES_ALL_CONFIDENTIAL, can_change_interaction, can_read_confidential
 from crm.domain import register
 from crm.domain.industry import tol2008_divisions
@@ -94,23 +98,51 @@ async def search_companies(
     if active_only:  # ceased companies (the register's bankrupt, liquidated and ended ones) left out
         wheres.append(Company.status == Company.Status.active)
     paged = counted = wheres
+    presort, known = False, None
     if business_id and await Company.exists().where(Company.business_id == business_id):
         paged = counted = [*wheres, Company.business_id == business_id]
-    elif matching := await _matching(Company, lambda walk: _text_match(query, business_id, walk=walk)):
+    elif matching := await _company_matching(query, business_id):
         paged, counted = [*wheres, matching[0]], [*wheres, matching[1]]
+        presort, known = matching[2], None if wheres else matching[3]
+    sort = sort if isinstance(sort, Sort) else parse_sort(sort, COMPANY_SORTS)
+    page = max(page, 1)
+    if presort:  # the page's ids first, sorted in company_id_orders; then their rows
+        paged = [Company.id.is_in(ids) if (ids := await _presorted_ids(paged, sort, page, per_page))
+                 else WhereRaw("1 = 0")]
     select = Company.select(
         Company.id, Company.business_id, Company.name, Company.postal_code, Company.city, Company.status,
         Company.industry_code, Company.responsible_advisor.name,
     )
     if paged:
         select = select.where(*paged)
-    sort = sort if isinstance(sort, Sort) else parse_sort(sort, COMPANY_SORTS)
-    return await fetch_page(_ordered(select, COMPANY_ORDERS, sort), page, per_page,
-                            count=Company.select(Company.id).where(*counted) if count and counted else count)
+    if count and known is not None:
+        count = known
+    elif count and counted:
+        count = Company.select(Company.id).where(*counted)
+    result = await fetch_page(_ordered(select, COMPANY_ORDERS, sort), 1 if presort else page, per_page, count=count)
+    result.page = page
+    return result
+
+
+async def _presorted_ids(wheres: list[Any], sort: Sort, page: int, per_page: int) -> list[int]:
+    """SQLite: the ids of a page of companies (and one more), sorted through the index of ids and
+    sort columns (company_id_orders, migration 2026-12-03T20:40) rather than by visiting each
+    matching company's row, which SQLite would otherwise choose."""
+    direction = "DESC" if sort.descending else "ASC"
+    order = ", ".join(f"{column} {direction}" for column in COMPANY_ORDERS[sort.column])
+    where = functools.reduce(operator.and_, wheres)
+    rows = await Company._meta.db.run_querystring(QueryString(
+        f"SELECT company.id AS id FROM company INDEXED BY company_id_orders WHERE {{}} ORDER BY {order} "
+        f"LIMIT {int(per_page) + 1} OFFSET {(page - 1) * int(per_page)}", where.querystring))
+    return [row["id"] for row in rows]
 
 
 _ID_PREFIX = re.compile(r"\d{3,7}(-\d?)?")
-FEW_MATCHES = 1_000  # a search matching at most this many companies sorts them; past it, it walks the order
+# A search matching at most FEW_MATCHES companies names them by id and sorts them; on SQLite up to
+# MANY_MATCHES are sorted from a narrow index; past that (a word in a good part of all names) the
+# page walks the order's index, where matches are soon found.
+FEW_MATCHES = 1_000
+MANY_MATCHES = 100_000
 
 
 def _text_match(query: str, business_id: str | None, *, walk: bool) -> WhereRaw | None:
@@ -122,6 +154,24 @@ def _text_match(query: str, business_id: str | None, *, walk: bool) -> WhereRaw 
         by_id = _business_id_prefix(query.replace(" ", ""))
         return by_id | text if text else by_id
     return text
+
+
+async def _company_matching(query: str, business_id: str | None) -> tuple[Any, Any, bool, int | None] | None:
+    """The WHERE that pages a company search, the one that counts it, whether the page's ids are
+    sorted from the narrow index first (`_presorted_ids`), and the count when the full-text index
+    alone gave it; None for no query. On SQLite a query of words is counted in the full-text index
+    first (milliseconds), which chooses the way; else as `_matching`."""
+    if is_sqlite() and not (business_id or _ID_PREFIX.fullmatch(query)) and search.words(query):
+        matches = await search.count_matches(query, MANY_MATCHES + 1)
+        if matches > MANY_MATCHES:
+            return _text_match(query, None, walk=True), _text_match(query, None, walk=False), False, None
+        if matches > FEW_MATCHES:
+            text = _text_match(query, None, walk=False)
+            return text, text, True, matches
+    matching = await _matching(Company, lambda walk: _text_match(query, business_id, walk=walk))
+    if matching is None:
+        return None
+    return (*matching, is_sqlite() and matching[0] is not matching[1], None)
 
 
 async def _matching(table: Any, match: Callable[[bool], WhereRaw | None]) -> tuple[Any, Any] | None:
