@@ -125,15 +125,25 @@ async def search_companies(
 
 
 async def _presorted_ids(wheres: list[Any], sort: Sort, page: int, per_page: int) -> list[int]:
-    """SQLite: the ids of a page of companies (and one more), sorted through the index of ids and
-    sort columns (company_id_orders, migration 2026-12-03T20:40) rather than by visiting each
-    matching company's row, which SQLite would otherwise choose."""
+    """The ids of a page of thousands of matching companies (and one more), the matches sorted
+    first and their rows read after. SQLite sorts them in the index of ids and sort columns
+    (company_id_orders, migration 2026-12-03T20:40) instead of visiting each matching row;
+    PostgreSQL reads the matches through the GIN index (MATERIALIZED), where it would walk the
+    name index testing every row, far when the matches cluster in one letter (names that begin
+    with the word)."""
     direction = "DESC" if sort.descending else "ASC"
-    order = ", ".join(f"{column} {direction}" for column in COMPANY_ORDERS[sort.column])
+    columns = COMPANY_ORDERS[sort.column]
+    limits = f"LIMIT {int(per_page) + 1} OFFSET {(page - 1) * int(per_page)}"
     where = functools.reduce(operator.and_, wheres)
-    rows = await Company._meta.db.run_querystring(QueryString(
-        f"SELECT company.id AS id FROM company INDEXED BY company_id_orders WHERE {{}} ORDER BY {order} "
-        f"LIMIT {int(per_page) + 1} OFFSET {(page - 1) * int(per_page)}", where.querystring))
+    if is_sqlite():
+        order = ", ".join(f"{column} {direction}" for column in columns)
+        sql = f"SELECT company.id AS id FROM company INDEXED BY company_id_orders WHERE {{}} ORDER BY {order} {limits}"
+    else:
+        named = ", ".join(f"{column} AS {column.split('.')[1]}" for column in columns if column != "company.id")
+        order = ", ".join(f"{column.split('.')[1]} {direction}" for column in columns)
+        sql = (f"WITH matching AS MATERIALIZED (SELECT company.id AS id, {named} FROM company WHERE {{}}) "
+               f"SELECT id FROM matching ORDER BY {order} {limits}")
+    rows = await Company._meta.db.run_querystring(QueryString(sql, where.querystring))
     return [row["id"] for row in rows]
 
 
@@ -159,19 +169,19 @@ def _text_match(query: str, business_id: str | None, *, walk: bool) -> WhereRaw 
 async def _company_matching(query: str, business_id: str | None) -> tuple[Any, Any, bool, int | None] | None:
     """The WHERE that pages a company search, the one that counts it, whether the page's ids are
     sorted from the narrow index first (`_presorted_ids`), and the count when the full-text index
-    alone gave it; None for no query. On SQLite a query of words is counted in the full-text index
-    first (milliseconds), which chooses the way; else as `_matching`."""
-    if is_sqlite() and not (business_id or _ID_PREFIX.fullmatch(query)) and search.words(query):
+    alone gave it; None for no query. A query of words is first counted (search.count_matches:
+    milliseconds), which chooses the way; else as `_matching`, thousands presorted."""
+    if not (business_id or _ID_PREFIX.fullmatch(query)) and search.words(query):
         matches = await search.count_matches(query, MANY_MATCHES + 1)
         if matches > MANY_MATCHES:
             return _text_match(query, None, walk=True), _text_match(query, None, walk=False), False, None
         if matches > FEW_MATCHES:
             text = _text_match(query, None, walk=False)
-            return text, text, True, matches
+            return text, text, True, matches if is_sqlite() else None  # PostgreSQL's is an estimate
     matching = await _matching(Company, lambda walk: _text_match(query, business_id, walk=walk))
     if matching is None:
         return None
-    return (*matching, is_sqlite() and matching[0] is not matching[1], None)
+    return (*matching, matching[0] is not matching[1], None)
 
 
 async def _matching(table: Any, match: Callable[[bool], WhereRaw | None]) -> tuple[Any, Any] | None:
