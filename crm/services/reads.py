@@ -259,12 +259,18 @@ async def companies_by_contact(query: str, *, leave_out: Any = (), limit: int = 
     match = _contact_match(query)
     if not match or business_id_in(query):
         return []
+    people = WhereRaw(f"company_contact.contact IN (SELECT contact.id FROM contact WHERE contact.erased_at IS NULL "
+                      f"AND {match[0]})", *match[1])
+    found_people = await Contact.select(Contact.id).where(
+        Contact.erased_at.is_null(), WhereRaw(match[0], *match[1])).limit(FEW_MATCHES + 1)
+    if not found_people:
+        return []
+    if len(found_people) <= FEW_MATCHES:  # a few people: named by id (else the database may walk every company)
+        people = CompanyContact.contact.is_in([row["id"] for row in found_people])
     rows = await CompanyContact.select(
         CompanyContact.company.id, CompanyContact.company.name, CompanyContact.company.business_id,
         CompanyContact.contact.first_name, CompanyContact.contact.last_name, CompanyContact.role,
-    ).where(WhereRaw(f"company_contact.contact IN (SELECT contact.id FROM contact WHERE contact.erased_at IS NULL "
-                     f"AND {match[0]})", *match[1])).order_by(OrderByRaw('"company_contact$company".name_order')
-                                                              ).limit(limit * 3)
+    ).where(people).order_by(OrderByRaw('"company_contact$company".name_order')).limit(limit * 3)
     found: dict[int, dict] = {}
     for row in rows:
         if row["company.id"] in leave_out:
