@@ -1,5 +1,5 @@
-"""The study's running totals (crm/services/tallies.py): their indexes, and the totals of what is
-already stored, counted by the same code that keeps them up to date."""
+"""The study's running totals (crm/services/tallies.py): their indexes. The totals of what is
+already stored are counted by migration 2026-12-04T02:00, with the code of the schema it completes."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
@@ -22,14 +22,9 @@ async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="crm", description=DESCRIPTION)
 
     async def run():
-        from crm import db
-        from crm.services.tallies import rebuild
-
         engine = engine_finder()
         for statement in INDEXES:
             await engine.run_ddl(statement)
-        async with db.write_transaction():
-            await rebuild()
 
     manager.add_raw(run)
     return manager

@@ -1,7 +1,7 @@
 """company_year: each company's holdings per calendar month as department masks, one row per
 company and year (crm/services/holdings.py), so a dated report of whole months within a year reads
 one row per company instead of grouping its period's millions of holdings (crm/reports/scope.py).
-Counted from the holdings already stored."""
+Counted from the holdings already stored by migration 2026-12-04T02:00."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
@@ -18,9 +18,6 @@ async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="crm", description=DESCRIPTION)
 
     async def run():
-        from crm import db
-        from crm.services.holdings import rebuild_months
-
         engine = engine_finder()
         rowid = " WITHOUT ROWID" if isinstance(engine, SQLiteEngine) else ""  # SQLite: a year's rows side by side
         await engine.run_ddl(
@@ -28,8 +25,6 @@ async def forwards():
             f"company INTEGER NOT NULL REFERENCES company (id) ON DELETE CASCADE, {MONTHS}, "
             f"PRIMARY KEY (year, company)){rowid}")
         await engine.run_ddl("CREATE INDEX IF NOT EXISTS company_year_company ON company_year (company)")
-        async with db.write_transaction():
-            await rebuild_months()
 
     manager.add_raw(run)
     return manager

@@ -314,6 +314,40 @@ async def _compare_every_scope() -> None:
         assert (await overview(kept)).headline == (await overview(counted)).headline.__class__(
             kept, *list((await overview(counted)).headline.__dict__.values())[1:]), department
     await _months_equal_a_count()  # and a period's whole months read what its holdings give
+    await _calendar_periods_equal_a_count()
+
+
+def _calendar_periods() -> list[tuple[dt.date, dt.date]]:
+    """Every year and quarter the record holds anything in, this month and a few months with holdings."""
+    from crm.reports.scope import periods
+
+    quarters = [(dt.date(year, month, 1), dt.date(year, month + 2, 30 if month in (4, 7) else 31))
+                for year in (2025, 2026) for month in (1, 4, 7, 10)]
+    months = [(dt.date(2025, 2, 1), dt.date(2025, 2, 28)), (dt.date(2025, 5, 1), dt.date(2025, 5, 31)),
+              (dt.date(2026, 4, 1), dt.date(2026, 4, 30)), (dt.date(2026, 6, 1), dt.date(2026, 6, 30))]
+    shortcuts = [(first, last) for _, first, last in periods(dt.date.today())]
+    return [(dt.date(2025, 1, 1), dt.date(2025, 12, 31)), (dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+            *quarters, *months, *shortcuts]
+
+
+async def _calendar_periods_equal_a_count() -> None:
+    """A calendar month, quarter or year, read from the periods' running totals, gives what a count
+    from the record gives: the companies per mask, section, place and Business ID, and every
+    source's companies and shared ones, with each department and without."""
+    from crm.reports.scope import counted_from_record, counting
+    from crm.services.periods import period_of
+
+    departments = [None, *(row["id"] for row in await Department.select(Department.id))]
+    for first, last in _calendar_periods():
+        assert period_of(first, last), (first, last)
+        for department in departments if first.month == 1 and last.month in (3, 12) else [None]:
+            scope = Scope(first, last, department)
+            async with counting(scope) as kept:
+                assert kept.period
+                read = (kept.profile, await study(kept))
+            async with counted_from_record(scope) as counted:
+                assert not counted.period
+                assert read == (counted.profile, await study(counted)), (first, last, department)
 
 
 def _periods() -> list[tuple[dt.date | None, dt.date | None]]:
@@ -334,6 +368,14 @@ async def _months_equal_a_count() -> None:
         masks, params = scope.masks_sql()
         grouped = Counter(int(row["mask"]) for row in await Company.raw(masks, *params))
         assert await mask_counts(scope) == dict(grouped), (first, last)
+
+
+async def _period_totals() -> list[dict]:
+    """The calendar periods' running totals, one row per key."""
+    return await Company.raw(
+        "SELECT period, batch, mask, section, place, with_business_id, SUM(companies) AS companies FROM period_tally "
+        "GROUP BY period, batch, mask, section, place, with_business_id HAVING SUM(companies) <> 0 "
+        "ORDER BY period, batch, mask, section, place, with_business_id")
 
 
 async def _company_years() -> list[dict]:
@@ -379,12 +421,13 @@ async def test_the_running_totals_equal_a_count_from_the_record_after_every_kind
     await _compare_every_scope()
 
     before = {kind: await study(Scope(department_id=kind)) for kind in (None, hello)}
-    months = await _company_years()
+    months, kept = await _company_years(), await _period_totals()
     async with db.write_transaction():
         await tallies.rebuild()
         await holdings.rebuild_months()
     assert {kind: await study(Scope(department_id=kind)) for kind in (None, hello)} == before
     assert await _company_years() == months and months
+    assert await _period_totals() == kept and kept
     assert await CompanyTally.count() > 0
 
 

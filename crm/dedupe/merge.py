@@ -219,7 +219,7 @@ async def _move_company(kept_id: int, other_id: int) -> dict:
                           [(row["id"],) for row in moved["_dropped_holdings"]])
     await db.execute_many("UPDATE company_source SET company = ? WHERE id = ?",
                           [(kept_id, holding) for holding in moved["holdings"]])
-    await holdings.recount_months([kept_id])
+    await holdings.recount_months([kept_id, other_id])  # the other's months leave the periods' totals
 
     moved["roles"] = [row["id"] for row in await db.fetch_all(
         "SELECT id FROM company_contact WHERE company = ? ORDER BY id", [other_id])]
@@ -257,7 +257,7 @@ async def _move_interactions(ids: list[int], source: int, target: int) -> None:
                                       for row in rows], totals=False)
     departments = {row["department"] for row in rows}
     await holdings.recount_interactions([(company, department) for company in (source, target)
-                                         for department in departments])
+                                         for department in departments], months=False)  # once holdings moved
 
 
 def _date(value) -> dt.date:

@@ -1,10 +1,12 @@
 """What a report counts: an optional date range and an optional department.
 
 Without dates the reports read the running totals that every write keeps (crm/services/tallies.py).
-With dates they count from the record itself: a holding counts when what made it happened in the
-range (a batch or a record created by hand by its day, interactions by their own dates); whole
-months from the holdings per company and month that every write keeps (crm/services/holdings.py). A
-department narrows the companies to the ones it holds. Either way only committed batches count.
+With dates a holding counts when what made it happened in the range (a batch or a record created by
+hand by its day, interactions by their own dates). A calendar month, quarter or year is read from
+the periods' running totals (crm/services/periods.py); any other range is counted from the record:
+whole months from the holdings per company and month that every write keeps
+(crm/services/holdings.py), the days at either end from the holdings. A department narrows the
+companies to the ones it holds. Either way only committed batches count.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, AsyncIterator
 from crm import db
 from crm.domain.dates import parse_date
 from crm.domain.problems import N_, rule_message
+from crm.services.periods import period_of
 from crm.services.holdings import days_held_sql
 from crm.services.tallies import MASK_SQL, MAX_DEPARTMENT_ID, bit
 from crm.services.lookups import department_id_by_code
@@ -28,9 +31,10 @@ class Scope:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     department_id: int | None = None
-    counted: bool = False  # the period's masks are in the temporary table scope_mask (see `counting`)
+    counted: bool = False  # the profile is read; the masks are in the temporary table scope_mask unless `period`
     # the period's held companies per (mask, section, place, has a Business ID), counted with the masks
     profile: tuple[tuple[int, str, str, bool, int], ...] = ()
+    period: str | None = None  # the calendar period ('2026', '2026-Q2', '2026-04') the running totals answer
 
     @property
     def dated(self) -> bool:
@@ -67,15 +71,30 @@ class Scope:
 
 @asynccontextmanager
 async def counting(scope: Scope) -> AsyncIterator[Scope]:
+    """The scope with its profile read: what its companies are (section, place, Business ID) per
+    mask. A calendar month, quarter or year is read from the periods' running totals
+    (crm/services/periods.py), and so are its sources' masks (`period`); any other period is
+    counted from the record (`counted_from_record`)."""
+    if not scope.dated or scope.counted:
+        yield scope
+    elif period := period_of(scope.date_from, scope.date_to):
+        rows = await Company.raw(
+            "SELECT mask, section, place, with_business_id, SUM(companies) AS companies FROM period_tally "
+            "WHERE period = {} AND batch IS NULL GROUP BY mask, section, place, with_business_id "
+            "HAVING SUM(companies) <> 0", period)
+        yield replace(scope, counted=True, period=period, profile=_profile(rows))
+    else:
+        async with counted_from_record(scope) as counted:
+            yield counted
+
+
+@asynccontextmanager
+async def counted_from_record(scope: Scope) -> AsyncIterator[Scope]:
     """A period's reports share one pass over the record: its companies' masks are counted once into a
     temporary table, and every report of the period reads that (one connection, one transaction).
     The whole months of the period are read from company_year, one row per company and year
     (crm/services/holdings.py); only the days at either end that make no whole month are grouped
-    from the holdings themselves. What the companies are (section, place, Business ID) is read once
-    too, as the scope's profile."""
-    if not scope.dated or scope.counted:
-        yield scope
-        return
+    from the holdings themselves. What the companies are is read once too, as the scope's profile."""
     async with db.engine().transaction():
         await Company.raw("DROP TABLE IF EXISTS scope_mask")
         await Company.raw("CREATE TEMPORARY TABLE scope_mask (company INTEGER PRIMARY KEY, mask BIGINT)")
@@ -88,12 +107,15 @@ async def counting(scope: Scope) -> AsyncIterator[Scope]:
             "company.business_id IS NOT NULL AS with_business_id, COUNT(*) AS companies FROM scope_mask "
             "JOIN company ON company.id = scope_mask.company GROUP BY scope_mask.mask, company.study_section, "
             "company.study_place, company.business_id IS NOT NULL")
-        profile = tuple((int(row["mask"]), row["section"] or "", row["place"] or "unknown",
-                         bool(row["with_business_id"]), int(row["companies"])) for row in rows)
         try:
-            yield replace(scope, counted=True, profile=profile)
+            yield replace(scope, counted=True, profile=_profile(rows))
         finally:
             await Company.raw("DROP TABLE IF EXISTS scope_mask")
+
+
+def _profile(rows: list[dict]) -> tuple[tuple[int, str, str, bool, int], ...]:
+    return tuple(sorted((int(row["mask"]), row["section"] or "", row["place"] or "unknown",
+                         bool(row["with_business_id"]), int(row["companies"])) for row in rows))
 
 
 async def _period_parts(scope: Scope) -> list[tuple[str, list]]:

@@ -63,7 +63,11 @@ def overlap(rows: list[dict], counts: dict[int, int]) -> dict[str, dict[str, int
 
 async def _batch_masks(scope: Scope) -> dict[int, dict[int, int]]:
     """Per committed batch: its companies per mask (the batch's own holdings included)."""
-    if scope.dated:
+    if scope.period:
+        rows = await Company.raw(
+            "SELECT batch, mask, SUM(companies) AS companies FROM period_tally WHERE period = {} "
+            "AND batch IS NOT NULL GROUP BY batch, mask", scope.period)
+    elif scope.dated:
         masks, params = scope.masks_sql()
         batch_range, batch_params = scope.range_sql("company_source.first_date")
         rows = await Company.raw(

@@ -9,7 +9,8 @@ company_year keeps what a dated report needs (crm/reports/scope.py) without grou
 rows: one row per company and calendar year, with a department mask per month (m1..m12, bit n-1 for
 department id n) of the holdings made that month (a batch's or a record created by hand by its day,
 interactions by their own dates). Writes that add holdings set bits; writes that remove or move
-them count the companies' months again from their holdings (recount_months).
+them count the companies' months again from their holdings (recount_months). Either way the
+calendar periods' tally moves with the rows (crm/services/periods.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from collections import defaultdict
 from typing import Iterable
 
 from crm import db
+from crm.services import periods
+from crm.services.periods import MONTHS
 from crm.services.tallies import HELD_SQL, MASK_SQL, bit
 
 COLUMNS = ["company", "department", "via", "import_batch", "interactions", "first_date", "last_date"]
@@ -41,11 +44,14 @@ _CREATED = (
 )
 
 
-MONTHS = [f"m{month}" for month in range(1, 13)]
-_MARK_MONTHS = (
-    f"INSERT INTO company_year (year, company, {', '.join(MONTHS)}) VALUES (?, ?, {', '.join('?' for _ in MONTHS)}) "
-    f"ON CONFLICT (year, company) DO UPDATE SET "
-    + ", ".join(f"{month} = company_year.{month} | excluded.{month}" for month in MONTHS)
+_KEY = ", ".join(periods.KEY_COLUMNS)
+# a row with no month held yet, under the company's key, to be read (and locked) before it changes
+_NEW_YEAR = (f"INSERT INTO company_year (year, company, {_KEY}) VALUES (?, ?, ?, ?, ?) "
+             f"ON CONFLICT (year, company) DO NOTHING")
+_WRITE_YEAR = (
+    f"INSERT INTO company_year (year, company, {', '.join(MONTHS)}, {_KEY}) "
+    f"VALUES (?, ?, {', '.join('?' for _ in MONTHS)}, ?, ?, ?) ON CONFLICT (year, company) DO UPDATE SET "
+    + ", ".join(f"{column} = excluded.{column}" for column in [*MONTHS, *periods.KEY_COLUMNS])
 )
 
 
@@ -82,9 +88,11 @@ async def count_interactions(interactions: Iterable[tuple[int, int, dt.date]]) -
     await _mark_months(months)
 
 
-async def recount_interactions(pairs: Iterable[tuple[int, int]]) -> None:
+async def recount_interactions(pairs: Iterable[tuple[int, int]], *, months: bool = True) -> None:
     """Count the pairs' interactions again from the interaction table (after some were removed or
-    moved); a pair with none left is no longer held through interactions."""
+    moved); a pair with none left is no longer held through interactions. `months=False`: the
+    caller counts the companies' months itself once their other holdings have moved too (a merge:
+    a batch's companies in a period follow the holdings as they are when the months are counted)."""
     pairs = sorted(set(pairs))
     if not pairs:
         return
@@ -95,7 +103,8 @@ async def recount_interactions(pairs: Iterable[tuple[int, int]]) -> None:
         "INSERT INTO company_source (company, department, via, import_batch, interactions, first_date, last_date) "
         "SELECT company, department, 'interaction', NULL, COUNT(*), MIN(date), MAX(date) FROM interaction "
         "WHERE company = ? AND department = ? AND deleted_at IS NULL GROUP BY company, department", pairs)
-    await recount_months({company for company, _ in pairs})
+    if months:
+        await recount_months({company for company, _ in pairs})
 
 
 async def add_created(company_id: int, department_id: int, day: dt.date) -> None:
@@ -126,6 +135,7 @@ async def recount_months(company_ids: Iterable[int]) -> None:
     month = "substr(CAST(company_source.day AS TEXT), 1, 7)"
     for start in range(0, len(ids), 2_000):
         page = ids[start:start + 2_000]
+        before = await periods.stored(page)
         await db.fetch_in("DELETE FROM company_year WHERE company IN (?)", page)
         rows = await db.fetch_in(
             f"SELECT company_source.company AS company, {month} AS month, {MASK_SQL} AS mask "
@@ -135,17 +145,36 @@ async def recount_months(company_ids: Iterable[int]) -> None:
         for row in rows:
             year, number = int(row["month"][:4]), int(row["month"][5:7])
             years.setdefault((year, row["company"]), [0] * 12)[number - 1] |= int(row["mask"])
-        await _add_to_months(years)
+        keys = await periods.keys(sorted({company for _, company in years}))
+        after = {place: (tuple(masks), keys[place[1]]) for place, masks in sorted(years.items())}
+        await db.execute_many(_WRITE_YEAR, [(year, company, *masks, *key)
+                                            for (year, company), (masks, key) in after.items()])
+        await periods.move(before, after)
 
 
 async def _add_to_months(years: dict[tuple[int, int], list[int]]) -> None:
-    """(year, company) -> twelve masks: each month's stored mask gains the bits."""
-    await db.execute_many(_MARK_MONTHS, [(year, company, *masks) for (year, company), masks in sorted(years.items())])
+    """(year, company) -> twelve masks: each month's stored mask gains the bits. A row made here is
+    counted under the company's key as its fields give it now; a stored row keeps its key."""
+    if not years:
+        return
+    companies = sorted({company for _, company in years})
+    keys = await periods.keys(companies)
+    await db.execute_many(_NEW_YEAR, [(year, company, *keys[company]) for year, company in sorted(years)])
+    before = {place: row for place, row in (await periods.stored(companies)).items() if place in years}
+    after = {place: (tuple(old | added for old, added in zip(row[0], years[place])), row[1])
+             for place, row in before.items()}
+    changed = {place: row for place, row in after.items() if row != before[place]}
+    await db.execute_many(f"UPDATE company_year SET {', '.join(f'{month} = ?' for month in MONTHS)} "
+                          f"WHERE year = ? AND company = ?",
+                          [(*masks, year, company) for (year, company), (masks, _) in sorted(changed.items())])
+    await periods.move({place: before[place] for place in changed}, changed)
 
 
 async def rebuild_months() -> None:
-    """Count every company's months from scratch (the migration that made them; data written around the app)."""
+    """Count every company's months, and so the calendar periods (crm/services/periods.py), from
+    scratch (the migration that made them; data written around the app)."""
     await db.execute_many("DELETE FROM company_year", [()])
+    await db.execute_many("DELETE FROM period_tally", [()])
     after = 0
     while rows := await db.fetch_all("SELECT id FROM company WHERE id > ? ORDER BY id LIMIT 2000", [after]):
         after = rows[-1]["id"]

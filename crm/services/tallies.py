@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from typing import Iterable
 
 from crm import db
+from crm.services import periods
 from crm.domain.industry import section_of
 from crm.domain.postal import ESPOO_MUNICIPALITY_CODE
 
@@ -67,7 +68,7 @@ def state_of(row: dict) -> State:
 async def locked_states(company_ids: list[int]) -> dict[int, dict]:
     """The companies' fields and counted state, locked against other writers until commit (PostgreSQL)."""
     return {row["id"]: row for row in await db.fetch_in(
-        "SELECT id, industry_code, industry_classification, municipality_code, " + STATE_COLUMNS +
+        "SELECT id, industry_code, industry_classification, municipality_code, business_id, " + STATE_COLUMNS +
         " FROM company WHERE id IN (?) ORDER BY id" + db.for_update(), company_ids)}
 
 
@@ -135,6 +136,7 @@ async def refresh_keys(company_ids: Iterable[int]) -> None:
         rows = await locked_states(ids[start:start + PAGE])
         await apply([(company_id, state_of(row), (int(row["study_mask"]), *study_key(row)))
                      for company_id, row in rows.items()])
+        await periods.follow_keys(rows)
 
 
 async def refresh_companies(company_ids: Iterable[int]) -> None:
@@ -148,14 +150,17 @@ async def refresh_companies(company_ids: Iterable[int]) -> None:
             "GROUP BY company", page)}
         await apply([(company_id, state_of(row), (masks.get(company_id, 0), *study_key(row)))
                      for company_id, row in rows.items()])
+        await periods.follow_keys(rows)
 
 
 async def forget_companies(company_ids: Iterable[int]) -> None:
-    """Companies about to be deleted: out of every tally (call before the delete)."""
+    """Companies about to be deleted (or counted again from nothing): out of every tally, and their
+    months out of company_year (call before the delete)."""
     ids = sorted(set(company_ids))
     for start in range(0, len(ids), PAGE):
         rows = await locked_states(ids[start:start + PAGE])
         await apply([(company_id, state_of(row), None) for company_id, row in rows.items()], write=False)
+    await periods.forget(ids)
 
 
 async def count_batch(batch_id: int) -> None:
@@ -168,10 +173,12 @@ async def count_batch(batch_id: int) -> None:
         "WHERE company_source.import_batch = ? AND company_source.department IS NOT NULL "
         "AND company.study_mask <> 0 GROUP BY company.study_mask",
         [(batch_id, batch_id)])
+    await periods.count_batch(batch_id)
 
 
 async def drop_batch(batch_id: int) -> None:
     await db.execute_many("DELETE FROM company_tally WHERE batch = ?", [(batch_id,)])
+    await periods.drop_batch(batch_id)
 
 
 async def count_interactions(rows: Iterable[tuple[int, int, dt.date, Iterable[int]]], sign: int = 1,
@@ -237,6 +244,7 @@ async def _reach(reach: Counter) -> None:
 async def compact() -> None:
     """Fold the delta rows of each tally into one row per key (bulk writers call it at their end)."""
     for table, key, measure in (("company_tally", ["batch", "mask", "section", "place"], "companies"),
+                                ("period_tally", ["period", "batch", "mask", *periods.KEY_COLUMNS], "companies"),
                                 ("interaction_tally", ["department", "month", "programme"], "interactions"),
                                 ("programme_tally", ["programme", "theme_level", "department"], "companies")):
         if await db.fetch_value(f"SELECT COUNT(*) FROM {table}") > COMPACT_ABOVE:
