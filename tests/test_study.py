@@ -20,7 +20,7 @@ from crm.importing.load import import_file
 from crm.reports.scope import Scope
 from crm.reports.study import mask_counts, study
 from crm.services.companies import create_company, update_company
-from crm.services import holdings, tallies
+from crm.services import holdings, reach, tallies
 from crm.services.interactions import create_interaction
 from crm.tables import Company, CompanySource, CompanyTally, Department, User
 from tests.webutil import client, login, make_user
@@ -332,8 +332,9 @@ def _calendar_periods() -> list[tuple[dt.date, dt.date]]:
 
 async def _calendar_periods_equal_a_count() -> None:
     """A calendar month, quarter or year, read from the periods' running totals, gives what a count
-    from the record gives: the companies per mask, section, place and Business ID, and every
-    source's companies and shared ones, with each department and without."""
+    from the record gives: the companies per mask, section, place and Business ID, every source's
+    companies and shared ones, and every programme's reach, with each department and without."""
+    from crm.reports import programmes
     from crm.reports.scope import counted_from_record, counting
     from crm.services.periods import period_of
 
@@ -348,6 +349,8 @@ async def _calendar_periods_equal_a_count() -> None:
             async with counted_from_record(scope) as counted:
                 assert not counted.period
                 assert read == (counted.profile, await study(counted)), (first, last, department)
+            assert await programmes.reach(scope) == await programmes.reach(scope, from_record=True), \
+                (first, last, department)
 
 
 def _periods() -> list[tuple[dt.date | None, dt.date | None]]:
@@ -376,6 +379,14 @@ async def _period_totals() -> list[dict]:
         "SELECT period, batch, mask, section, place, with_business_id, SUM(companies) AS companies FROM period_tally "
         "GROUP BY period, batch, mask, section, place, with_business_id HAVING SUM(companies) <> 0 "
         "ORDER BY period, batch, mask, section, place, with_business_id")
+
+
+async def _reach_totals() -> list[dict]:
+    """Programme reach per calendar period, one row per key."""
+    return await Company.raw(
+        "SELECT period, programme, theme_level, mask, tagged, SUM(companies) AS companies FROM reach_tally "
+        "GROUP BY period, programme, theme_level, mask, tagged HAVING SUM(companies) <> 0 "
+        "ORDER BY period, programme, theme_level, mask, tagged")
 
 
 async def _company_years() -> list[dict]:
@@ -421,13 +432,15 @@ async def test_the_running_totals_equal_a_count_from_the_record_after_every_kind
     await _compare_every_scope()
 
     before = {kind: await study(Scope(department_id=kind)) for kind in (None, hello)}
-    months, kept = await _company_years(), await _period_totals()
+    months, kept, reached = await _company_years(), await _period_totals(), await _reach_totals()
     async with db.write_transaction():
         await tallies.rebuild()
         await holdings.rebuild_months()
+        await reach.rebuild()
     assert {kind: await study(Scope(department_id=kind)) for kind in (None, hello)} == before
     assert await _company_years() == months and months
     assert await _period_totals() == kept and kept
+    assert await _reach_totals() == reached and reached
     assert await CompanyTally.count() > 0
 
 

@@ -19,7 +19,7 @@ from collections import Counter
 from typing import Iterable
 
 from crm import db
-from crm.services import tallies
+from crm.domain.study import study_key
 
 QUARTERS = ((1, 2, 3), (4, 5, 6), (7, 8, 9), (10, 11, 12))
 MONTHS = [f"m{month}" for month in range(1, 13)]
@@ -71,7 +71,7 @@ def period_masks(year: int, masks: tuple[int, ...]) -> dict[str, int]:
 
 def key_of(company: dict) -> Key:
     """The key a company is counted under, from its fields."""
-    return (*tallies.study_key(company), company.get("business_id") is not None)
+    return (*study_key(company), company.get("business_id") is not None)
 
 
 async def keys(company_ids: list[int]) -> dict[int, Key]:

@@ -18,14 +18,12 @@ read with a row lock (PostgreSQL) before it is changed. Only committed batches c
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import Counter, defaultdict
 from typing import Iterable
 
 from crm import db
-from crm.services import periods
-from crm.domain.industry import section_of
-from crm.domain.postal import ESPOO_MUNICIPALITY_CODE
+from crm.domain.study import bit, study_key
+from crm.services import periods, reach as period_reach
 
 PAGE = 5_000
 COMPACT_ABOVE = 2_000  # delta rows a tally may hold before a bulk writer folds them up
@@ -39,26 +37,6 @@ HELD_SQL = ("company_source.department IS NOT NULL AND (company_source.import_ba
 STATE_COLUMNS = "study_mask, study_section, study_place"
 
 State = tuple[int, str, str]  # (mask, section, place)
-
-
-def bit(department_id: int | None) -> int:
-    return 1 << (department_id - 1) if department_id else 0
-
-
-@functools.lru_cache(maxsize=4096)
-def _section(code: str, classification: str) -> str:
-    try:
-        section = section_of(code, classification) if code else None
-    except ValueError:
-        section = None
-    return f"{classification or 'TOL2008'}:{section}" if section and section != "X" else ""
-
-
-def study_key(company: dict) -> tuple[str, str]:
-    """(section, place) a company is counted under: ('TOL2008:J', 'espoo'); '' for no known section."""
-    code = company.get("municipality_code") or ""
-    place = "espoo" if code == ESPOO_MUNICIPALITY_CODE else "other" if code else "unknown"
-    return _section(company.get("industry_code") or "", company.get("industry_classification") or ""), place
 
 
 def state_of(row: dict) -> State:
@@ -186,6 +164,7 @@ async def count_interactions(rows: Iterable[tuple[int, int, dt.date, Iterable[in
     """Interactions added (sign 1) or removed (sign -1), as (company, department, date, programme ids):
     the month and programme tallies, and which companies each programme reached. `totals=False`:
     only programmes added to (or taken from) interactions already counted."""
+    rows = [(company, department, day, list(programmes)) for company, department, day, programmes in rows]
     tally: Counter = Counter()
     reach: Counter = Counter()
     for company, department, day, programmes in rows:
@@ -198,11 +177,14 @@ async def count_interactions(rows: Iterable[tuple[int, int, dt.date, Iterable[in
     await db.insert_rows("interaction_tally", ["department", "month", "programme", "interactions"],
                          [(*key, count) for key, count in tally.items() if count])
     await _reach(reach)
+    await period_reach.count_logged(rows, sign)
 
 
 async def tag_companies(pairs: Iterable[tuple[int, int]], sign: int = 1) -> None:
     """Companies tagged with (sign 1) or untagged from (sign -1) programmes, as (programme, company)."""
+    pairs = list(pairs)
     await _reach(Counter({(programme, company, None): sign for programme, company in pairs}))
+    await period_reach.retag(pairs)
 
 
 async def _reach(reach: Counter) -> None:
@@ -245,6 +227,7 @@ async def compact() -> None:
     """Fold the delta rows of each tally into one row per key (bulk writers call it at their end)."""
     for table, key, measure in (("company_tally", ["batch", "mask", "section", "place"], "companies"),
                                 ("period_tally", ["period", "batch", "mask", *periods.KEY_COLUMNS], "companies"),
+                                ("reach_tally", ["period", "programme", "theme_level", "mask", "tagged"], "companies"),
                                 ("interaction_tally", ["department", "month", "programme"], "interactions"),
                                 ("programme_tally", ["programme", "theme_level", "department"], "companies")):
         if await db.fetch_value(f"SELECT COUNT(*) FROM {table}") > COMPACT_ABOVE:
