@@ -6,8 +6,9 @@
 With --generate the record is made first by bench/dataset.py (its sizes are the options above);
 otherwise DATABASE_URL must hold one it made. Then `crm serve` runs on it, a manager logs in over
 real HTTP, and the script prints p50 / p95 / max per page: the reports page as it opens, narrowed
-to a department, for a quarter and for a year (counted from the record, not from the running
-totals), a CSV download, and the manager's front page; once with one client, once with --clients
+to a department, for a month, a quarter and a year (read from the calendar periods' running
+totals), for a range of days that makes no calendar period (counted from the record), a CSV
+download, and the manager's front page; once with one client, once with --clients
 at the same time; then the seconds `crm report study --json` takes. Not a test: it asserts nothing.
 """
 
@@ -28,8 +29,11 @@ from httpbench import MANAGER, add_record_options, generate_if_asked, serve, tim
 PAGES = {
     "reports": "/reports",
     "reports, one department": "/reports?department=TYO",
+    "reports, a month": "/reports?from=2026-11-01&to=2026-11-30",
     "reports, a quarter": "/reports?from=2026-01-01&to=2026-03-31",
     "reports, a year": "/reports?from=2025-01-01&to=2025-12-31",
+    "reports, a year, one department": "/reports?from=2026-01-01&to=2026-12-31&department=TYO",
+    "reports, 15 Feb - 10 May": "/reports?from=2026-02-15&to=2026-05-10",
     "overlap CSV": "/reports/export?table=overlap&format=csv",
     "front page (manager)": "/",
 }
