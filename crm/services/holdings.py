@@ -179,3 +179,4 @@ async def rebuild_months() -> None:
     while rows := await db.fetch_all("SELECT id FROM company WHERE id > ? ORDER BY id LIMIT 2000", [after]):
         after = rows[-1]["id"]
         await recount_months(row["id"] for row in rows)
+    await db.fold_rows("period_tally", periods.TALLY_KEY, "companies")

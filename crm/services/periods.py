@@ -24,6 +24,7 @@ from crm.domain.study import study_key
 QUARTERS = ((1, 2, 3), (4, 5, 6), (7, 8, 9), (10, 11, 12))
 MONTHS = [f"m{month}" for month in range(1, 13)]
 KEY_COLUMNS = ["section", "place", "with_business_id"]
+TALLY_KEY = ["period", "batch", "mask", *KEY_COLUMNS]  # period_tally's columns but its measure, companies
 PAGE = 5_000
 
 Key = tuple[str, str, bool]  # (section, place, with a Business ID)
@@ -127,7 +128,7 @@ async def move(before: dict[tuple[int, int], Row], after: dict[tuple[int, int], 
                         batches[period, row["batch"], old] -= 1
                     if new:
                         batches[period, row["batch"], new] += 1
-    await db.insert_rows("period_tally", ["period", "batch", "mask", *KEY_COLUMNS, "companies"],
+    await db.insert_rows("period_tally", [*TALLY_KEY, "companies"],
                          [(period, None, mask, *key, count) for (period, mask, *key), count in record.items() if count] +
                          [(period, batch, mask, "", "", False, count)
                           for (period, batch, mask), count in batches.items() if count])

@@ -25,6 +25,7 @@ from crm import db
 from crm.domain.study import bit
 from crm.services.periods import MONTHS, period_masks
 
+TALLY_KEY = ["period", "programme", "theme_level", "mask", "tagged"]  # reach_tally's columns but companies
 Group = tuple[int, int, bool, int]  # (year, programme, theme_level, company)
 State = tuple[tuple[int, ...], bool]  # a group's department masks per month, and whether the company is tagged
 _COUNTS = ", ".join(MONTHS)
@@ -70,7 +71,7 @@ async def _move(before: dict[Group, State], after: dict[Group, State]) -> None:
             if state:
                 for period, mask in period_masks(year, state[0]).items():
                     tally[period, programme, theme_level, mask, state[1]] += sign
-    await db.insert_rows("reach_tally", ["period", "programme", "theme_level", "mask", "tagged", "companies"],
+    await db.insert_rows("reach_tally", [*TALLY_KEY, "companies"],
                          [(*key, count) for key, count in tally.items() if count])
 
 
@@ -176,3 +177,4 @@ async def rebuild() -> None:
         after = rows[-1]["id"]
         stored = await _rows([row["id"] for row in rows])
         await _move({}, {group: _state(*state) for group, state in stored.items()})
+    await db.fold_rows("reach_tally", TALLY_KEY, "companies")

@@ -226,8 +226,8 @@ async def _reach(reach: Counter) -> None:
 async def compact() -> None:
     """Fold the delta rows of each tally into one row per key (bulk writers call it at their end)."""
     for table, key, measure in (("company_tally", ["batch", "mask", "section", "place"], "companies"),
-                                ("period_tally", ["period", "batch", "mask", *periods.KEY_COLUMNS], "companies"),
-                                ("reach_tally", ["period", "programme", "theme_level", "mask", "tagged"], "companies"),
+                                ("period_tally", periods.TALLY_KEY, "companies"),
+                                ("reach_tally", period_reach.TALLY_KEY, "companies"),
                                 ("interaction_tally", ["department", "month", "programme"], "interactions"),
                                 ("programme_tally", ["programme", "theme_level", "department"], "companies")):
         if await db.fetch_value(f"SELECT COUNT(*) FROM {table}") > COMPACT_ABOVE:
