@@ -488,3 +488,12 @@ async def test_a_period_of_whole_months_reads_the_same_activity_as_a_count(tmp_p
     assert await activity.per_month(months) == await activity.per_month(days) == [
         {"month": "2025-02", "department": talent, "interactions": 1},
         {"month": "2025-03", "department": talent, "interactions": 1}]
+    # months held in part are counted from their days, the months between from the running totals
+    assert await activity.per_month(Scope(date_from=dt.date(2025, 1, 31), date_to=dt.date(2025, 3, 10))) == [
+        {"month": "2025-01", "department": talent, "interactions": 1},
+        {"month": "2025-02", "department": talent, "interactions": 1},
+        {"month": "2025-03", "department": talent, "interactions": 1}]
+    assert await activity.per_month(Scope(date_from=dt.date(2025, 2, 4), date_to=dt.date(2025, 3, 9))) == []
+    assert await activity.per_month(Scope(date_from=dt.date(2025, 1, 31), date_to=dt.date(2025, 1, 31),
+                                          department_id=talent)) == [
+        {"month": "2025-01", "department": talent, "interactions": 1}]

@@ -9,31 +9,51 @@ from crm.reports.scope import Scope
 from crm.tables import Interaction, InteractionTally
 
 
-def _whole_months(scope: Scope) -> bool:
-    """A period of whole months: the running totals answer it."""
-    starts = scope.date_from is None or scope.date_from.day == 1
-    ends = scope.date_to is None or (scope.date_to + dt.timedelta(days=1)).day == 1
-    return starts and ends
-
-
 async def per_month(scope: Scope) -> list[dict]:
-    """[{"month": "2026-03", "department": id, "interactions": n}], oldest month first."""
-    if scope.dated and not _whole_months(scope):
-        dated, params = scope.range_sql("date")
-        if scope.department_id:
-            dated, params = dated + " AND department = {}", [*params, scope.department_id]
-        rows = await Interaction.raw(
-            f"SELECT substr(CAST(date AS TEXT), 1, 7) AS month, department, COUNT(*) AS interactions "
-            f"FROM interaction WHERE deleted_at IS NULL{dated} GROUP BY substr(CAST(date AS TEXT), 1, 7), department", *params)
-    else:
-        where, params = ("AND department = {}", [scope.department_id]) if scope.department_id else ("", [])
-        if scope.date_from:
-            where, params = where + " AND month >= {}", [*params, scope.date_from.isoformat()[:7]]
-        if scope.date_to:
-            where, params = where + " AND month <= {}", [*params, scope.date_to.isoformat()[:7]]
-        rows = await InteractionTally.raw(
-            f"SELECT month, department, SUM(interactions) AS interactions FROM interaction_tally "
-            f"WHERE programme IS NULL {where} GROUP BY month, department", *params)
-    return sorted(({"month": row["month"], "department": row["department"],
-                    "interactions": int(row["interactions"])} for row in rows if int(row["interactions"] or 0)),
-                  key=lambda row: (row["month"], row["department"]))
+    """[{"month": "2026-03", "department": id, "interactions": n}], oldest month first. Whole months
+    from the running totals; the days of a month the period holds only in part from the record."""
+    first, last = scope.date_from, scope.date_to
+    counted: dict[tuple[str, int], int] = {}
+    if first and first.day != 1:  # the first month in part
+        end = min(_month_end(first), last or dt.date.max)
+        await _add_days(counted, scope, first, end)
+        first = end + dt.timedelta(days=1)
+    if last and (first is None or first <= last) and last != _month_end(last):  # the last month in part
+        start = max(last.replace(day=1), first or dt.date.min)
+        await _add_days(counted, scope, start, last)
+        last = start - dt.timedelta(days=1)
+    if first is None or last is None or first <= last:
+        await _add_months(counted, scope, first, last)
+    return [{"month": month, "department": department, "interactions": count}
+            for (month, department), count in sorted(counted.items()) if count]
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+async def _add_days(counted: dict, scope: Scope, first: dt.date, last: dt.date) -> None:
+    where, params = "", [first, last]
+    if scope.department_id:
+        where, params = " AND department = {}", [*params, scope.department_id]
+    rows = await Interaction.raw(
+        f"SELECT substr(CAST(date AS TEXT), 1, 7) AS month, department, COUNT(*) AS interactions FROM interaction "
+        f"WHERE deleted_at IS NULL AND date >= {{}} AND date <= {{}}{where} "
+        f"GROUP BY substr(CAST(date AS TEXT), 1, 7), department", *params)
+    for row in rows:
+        key = (row["month"], row["department"])
+        counted[key] = counted.get(key, 0) + int(row["interactions"] or 0)
+
+
+async def _add_months(counted: dict, scope: Scope, first: dt.date | None, last: dt.date | None) -> None:
+    where, params = ("AND department = {}", [scope.department_id]) if scope.department_id else ("", [])
+    if first:
+        where, params = where + " AND month >= {}", [*params, first.isoformat()[:7]]
+    if last:
+        where, params = where + " AND month <= {}", [*params, last.isoformat()[:7]]
+    rows = await InteractionTally.raw(
+        f"SELECT month, department, SUM(interactions) AS interactions FROM interaction_tally "
+        f"WHERE programme IS NULL {where} GROUP BY month, department", *params)
+    for row in rows:
+        key = (row["month"], row["department"])
+        counted[key] = counted.get(key, 0) + int(row["interactions"] or 0)
