@@ -241,6 +241,19 @@ def test_the_period_shortcuts_are_whole_months_quarters_and_years():
     assert shown(dt.date(2026, 8, 1))["Last quarter"] == ("2026-04-01", "2026-06-30")
 
 
+def test_only_a_calendar_month_quarter_or_year_is_read_from_the_running_totals():
+    from crm.services.periods import period_of
+
+    day = dt.date
+    assert period_of(day(2024, 2, 1), day(2024, 2, 29)) == "2024-02"
+    assert period_of(day(2026, 10, 1), day(2026, 12, 31)) == "2026-Q4"
+    assert period_of(day(2026, 1, 1), day(2026, 12, 31)) == "2026"
+    for first, last in ((day(2026, 1, 1), day(2026, 6, 30)), (day(2026, 2, 1), day(2026, 4, 30)),
+                        (day(2025, 12, 1), day(2026, 1, 31)), (day(2026, 4, 1), day(2026, 4, 29)),
+                        (day(2026, 4, 2), day(2026, 4, 30)), (None, day(2026, 4, 30)), (day(2026, 4, 1), None)):
+        assert period_of(first, last) is None, (first, last)
+
+
 async def test_a_period_shortcut_keeps_the_department_and_shows_as_the_current_one(tmp_path):
     from html import unescape
 
