@@ -288,12 +288,12 @@ def build(url: str, companies: int, contacts: int, interactions: int, big: int, 
 
 
 def count_tallies(url: str) -> None:
-    """The study's running totals and its companies' months, counted by the app's own code (the rows
-    above went around it)."""
-    script = ("import asyncio\nfrom crm import db\nfrom crm.services.tallies import rebuild\n"
-              "from crm.services.holdings import rebuild_months\n"
+    """The study's running totals, its companies' months and calendar periods, and programme reach
+    per period, counted by the app's own code (the rows above went around it)."""
+    script = ("import asyncio\nfrom crm import db\nfrom crm.services import reach\n"
+              "from crm.services.tallies import rebuild\nfrom crm.services.holdings import rebuild_months\n"
               "async def main():\n    async with db.write_transaction():\n        await rebuild()\n"
-              "        await rebuild_months()\n"
+              "        await rebuild_months()\n        await reach.rebuild()\n"
               "asyncio.run(main())\n")
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True,
                    env={**os.environ, "CRM_DATABASE_URL": url, "CRM_SECRET_KEY": "bench"})
