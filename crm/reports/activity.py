@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from crm.reports.scope import Scope
+from crm.services.periods import month_end
 from crm.tables import Interaction, InteractionTally
 
 
@@ -15,10 +16,10 @@ async def per_month(scope: Scope) -> list[dict]:
     first, last = scope.date_from, scope.date_to
     counted: dict[tuple[str, int], int] = {}
     if first and first.day != 1:  # the first month in part
-        end = min(_month_end(first), last or dt.date.max)
+        end = min(month_end(first), last or dt.date.max)
         await _add_days(counted, scope, first, end)
         first = end + dt.timedelta(days=1)
-    if last and (first is None or first <= last) and last != _month_end(last):  # the last month in part
+    if last and (first is None or first <= last) and last != month_end(last):  # the last month in part
         start = max(last.replace(day=1), first or dt.date.min)
         await _add_days(counted, scope, start, last)
         last = start - dt.timedelta(days=1)
@@ -26,10 +27,6 @@ async def per_month(scope: Scope) -> list[dict]:
         await _add_months(counted, scope, first, last)
     return [{"month": month, "department": department, "interactions": count}
             for (month, department), count in sorted(counted.items()) if count]
-
-
-def _month_end(day: dt.date) -> dt.date:
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
 async def _add_days(counted: dict, scope: Scope, first: dt.date, last: dt.date) -> None:

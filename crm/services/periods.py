@@ -40,7 +40,7 @@ def period_of(first: dt.date | None, last: dt.date | None) -> str | None:
     """'2026', '2026-Q2' or '2026-04' when first..last is exactly that calendar period, else None."""
     if first is None or last is None or first.day != 1 or first.year != last.year:
         return None
-    end = _month_end(last)
+    end = month_end(last)
     if last != end:
         return None
     if first.month == 1 and last.month == 12:
@@ -52,7 +52,8 @@ def period_of(first: dt.date | None, last: dt.date | None) -> str | None:
     return None
 
 
-def _month_end(day: dt.date) -> dt.date:
+def month_end(day: dt.date) -> dt.date:
+    """The last day of the day's month."""
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
