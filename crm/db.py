@@ -10,6 +10,7 @@ connection pool started with the app.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import contextlib
 import io
 import functools
@@ -326,6 +327,11 @@ async def use_bulk_cache() -> None:
     The connection is the transaction's own (Piccolo opens one per transaction) and closes with it."""
     if is_sqlite():
         await _connection().execute(f"PRAGMA cache_size = -{BULK_CACHE_KB}")
+
+
+def as_date(value: Any) -> dt.date:
+    """A stored date as the driver hands it back (SQLite rows read through it are text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def timestamp(value):

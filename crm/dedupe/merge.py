@@ -219,7 +219,7 @@ async def _move_company(kept_id: int, other_id: int) -> dict:
                           [(row["id"],) for row in moved["_dropped_holdings"]])
     await db.execute_many("UPDATE company_source SET company = ? WHERE id = ?",
                           [(kept_id, holding) for holding in moved["holdings"]])
-    await holdings.recount_months([kept_id, other_id])  # the other's months leave the periods' totals
+    await holdings.recount_months([kept_id])
 
     moved["roles"] = [row["id"] for row in await db.fetch_all(
         "SELECT id FROM company_contact WHERE company = ? ORDER BY id", [other_id])]
@@ -250,18 +250,14 @@ async def _move_interactions(ids: list[int], source: int, target: int) -> None:
     for link in await db.fetch_in("SELECT interaction, programme FROM interaction_programme "
                                   "WHERE interaction IN (?)", ids):
         programmes[link["interaction"]].append(link["programme"])
-    await tallies.count_interactions([(source, row["department"], _date(row["date"]), programmes[row["id"]])
+    await tallies.count_interactions([(source, row["department"], db.as_date(row["date"]), programmes[row["id"]])
                                       for row in rows], sign=-1, totals=False)
     await db.execute_many("UPDATE interaction SET company = ? WHERE id = ?", [(target, row["id"]) for row in rows])
-    await tallies.count_interactions([(target, row["department"], _date(row["date"]), programmes[row["id"]])
+    await tallies.count_interactions([(target, row["department"], db.as_date(row["date"]), programmes[row["id"]])
                                       for row in rows], totals=False)
     departments = {row["department"] for row in rows}
     await holdings.recount_interactions([(company, department) for company in (source, target)
                                          for department in departments], months=False)  # once holdings moved
-
-
-def _date(value) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 async def _move_contact(kept_id: int, other_id: int) -> dict:
@@ -404,8 +400,8 @@ async def _move_company_back(moved: dict, kept_id: int, other_id: int, left_alon
         "INSERT INTO company_source (company, department, via, import_batch, interactions, first_date, last_date) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [(other_id, row["department"], row["via"], row["import_batch"], row["interactions"],
-          _date(row["first_date"]) if row["first_date"] else None,
-          _date(row["last_date"]) if row["last_date"] else None) for row in dropped])
+          db.as_date(row["first_date"]) if row["first_date"] else None,
+          db.as_date(row["last_date"]) if row["last_date"] else None) for row in dropped])
     back["holdings"] = len(holdings_back) + len(dropped)
     await holdings.recount_months([kept_id, other_id])
 

@@ -358,11 +358,6 @@ def _invalid_business_id(cells: list, context: _Context) -> bool:
     return False
 
 
-def _as_date(value: Any) -> dt.date:
-    """A stored date as the driver hands it back (SQLite rows read through it are text)."""
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-
-
 def _cell(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
@@ -773,7 +768,7 @@ async def _update_records(table, fields, changed, context, programmes_of=None, d
             stored_by_id = {stored["id"]: stored for stored, _ in changed}
             await tallies.count_interactions(
                 ((stored_by_id[record_id]["company"], stored_by_id[record_id]["department"],
-                  _as_date(stored_by_id[record_id]["date"]), [programme_id]) for record_id, programme_id in links),
+                  db.as_date(stored_by_id[record_id]["date"]), [programme_id]) for record_id, programme_id in links),
                 totals=False)
     return [record_id for _, record_id in updates]
 
@@ -943,7 +938,7 @@ async def _roles(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], dict]:
     for row in rows:
         pair = (row["contact"], row["company"])
         if pair in wanted and pair not in roles:
-            roles[pair] = {"role": row["role"], **{name: _as_date(row[name]) if row[name] else None
+            roles[pair] = {"role": row["role"], **{name: db.as_date(row[name]) if row[name] else None
                                                    for name in ("start_date", "end_date")}}
     return roles
 
@@ -1097,7 +1092,7 @@ async def _tell_repeated_interactions(repeated, first_rows, matched: dict[str, d
         base = {"programmes": set(), "contact_ids": set(), "advisor": (None, ""), **INTERACTION_DEFAULTS}
         if old is not None:
             base.update({name: old[name] for name in ("subject", "notes")},
-                        follow_up_date=_as_date(old["follow_up_date"]) if old["follow_up_date"] else None,
+                        follow_up_date=db.as_date(old["follow_up_date"]) if old["follow_up_date"] else None,
                         follow_up_done=bool(old["follow_up_done"]), confidential=bool(old["confidential"]),
                         advisor=(old["advisor"], old["advisor_name"] or ""),
                         programmes=programmes.get(old["id"], set()), contact_ids=contacts.get(old["id"], set()))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from crm.reports.scope import Scope
-from crm.services.periods import month_end
+from crm.domain.periods import month_end
 from crm.tables import Interaction, InteractionTally
 
 
@@ -37,9 +37,7 @@ async def _add_days(counted: dict, scope: Scope, first: dt.date, last: dt.date) 
         f"SELECT substr(CAST(date AS TEXT), 1, 7) AS month, department, COUNT(*) AS interactions FROM interaction "
         f"WHERE deleted_at IS NULL AND date >= {{}} AND date <= {{}}{where} "
         f"GROUP BY substr(CAST(date AS TEXT), 1, 7), department", *params)
-    for row in rows:
-        key = (row["month"], row["department"])
-        counted[key] = counted.get(key, 0) + int(row["interactions"] or 0)
+    _add(counted, rows)
 
 
 async def _add_months(counted: dict, scope: Scope, first: dt.date | None, last: dt.date | None) -> None:
@@ -51,6 +49,10 @@ async def _add_months(counted: dict, scope: Scope, first: dt.date | None, last: 
     rows = await InteractionTally.raw(
         f"SELECT month, department, SUM(interactions) AS interactions FROM interaction_tally "
         f"WHERE programme IS NULL {where} GROUP BY month, department", *params)
+    _add(counted, rows)
+
+
+def _add(counted: dict, rows: list[dict]) -> None:
     for row in rows:
         key = (row["month"], row["department"])
         counted[key] = counted.get(key, 0) + int(row["interactions"] or 0)

@@ -7,13 +7,12 @@ from __future__ import annotations
 from collections import Counter
 
 from crm.reports.scope import Scope
-from crm.services.periods import period_of
 from crm.tables import Programme
 
 THEME = "COALESCE(programme.theme, programme.id)"
 
 
-async def _counted(scope: Scope, from_record: bool) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+async def _counted(scope: Scope) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
     """Companies per programme, companies per theme (its projects included), interactions per programme."""
     if not scope.dated:
         department, params = ("department = {}", [scope.department_id]) if scope.department_id else \
@@ -21,15 +20,11 @@ async def _counted(scope: Scope, from_record: bool) -> tuple[dict[int, int], dic
         reached = await Programme.raw(
             f"SELECT programme, theme_level, SUM(companies) AS companies FROM programme_tally WHERE {department} "
             f"GROUP BY programme, theme_level", *params)
-        where, params = ("AND department = {}", [scope.department_id]) if scope.department_id else ("", [])
-        logged = await Programme.raw(
-            f"SELECT programme, SUM(interactions) AS interactions FROM interaction_tally "
-            f"WHERE programme IS NOT NULL {where} GROUP BY programme", *params)
         companies = {row["programme"]: int(row["companies"]) for row in reached if not row["theme_level"]}
         themes = {row["programme"]: int(row["companies"]) for row in reached if row["theme_level"]}
-        return companies, themes, {row["programme"]: int(row["interactions"]) for row in logged}
-    if (period := period_of(scope.date_from, scope.date_to)) and not from_record:
-        return await _in_calendar_period(scope, period)
+        return companies, themes, await _tagged_interactions(scope)
+    if scope.period:
+        return await _in_calendar_period(scope)
     dated, params = scope.range_sql("interaction.date")
     if scope.department_id:
         dated, params = dated + " AND interaction.department = {}", [*params, scope.department_id]
@@ -53,14 +48,27 @@ async def _counted(scope: Scope, from_record: bool) -> tuple[dict[int, int], dic
     return counted["companies"], counted["themes"], counted["interactions"]
 
 
-async def _in_calendar_period(scope: Scope, period: str) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+async def _tagged_interactions(scope: Scope) -> dict[int, int]:
+    """Interactions per programme from the running totals, within the scope's whole months if any."""
+    where, params = ("AND department = {}", [scope.department_id]) if scope.department_id else ("", [])
+    if scope.date_from:
+        where, params = where + " AND month >= {}", [*params, scope.date_from.isoformat()[:7]]
+    if scope.date_to:
+        where, params = where + " AND month <= {}", [*params, scope.date_to.isoformat()[:7]]
+    logged = await Programme.raw(
+        f"SELECT programme, SUM(interactions) AS interactions FROM interaction_tally "
+        f"WHERE programme IS NOT NULL {where} GROUP BY programme", *params)
+    return {row["programme"]: int(row["interactions"]) for row in logged if int(row["interactions"] or 0)}
+
+
+async def _in_calendar_period(scope: Scope) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
     """A calendar month, quarter or year, from the running totals (crm/services/reach.py): a
     department's companies are the ones its interactions reached; all departments' add the tagged
     companies to the ones reached in the period and not tagged. Interactions from the months'."""
     counted: dict[bool, Counter] = {False: Counter(), True: Counter()}
     for row in await Programme.raw(
             "SELECT programme, theme_level, mask, tagged, SUM(companies) AS companies FROM reach_tally "
-            "WHERE period = {} GROUP BY programme, theme_level, mask, tagged HAVING SUM(companies) <> 0", period):
+            "WHERE period = {} GROUP BY programme, theme_level, mask, tagged HAVING SUM(companies) <> 0", scope.period):
         if (int(row["mask"]) & scope.bit) if scope.department_id else not row["tagged"]:
             counted[bool(row["theme_level"])][row["programme"]] += int(row["companies"])
     if not scope.department_id:
@@ -70,19 +78,13 @@ async def _in_calendar_period(scope: Scope, period: str) -> tuple[dict[int, int]
                     f"FROM company_programme JOIN programme ON programme.id = company_programme.programme "
                     f"GROUP BY {key}"):
                 counted[theme_level][row["programme"]] += int(row["companies"])
-    where, params = ("AND department = {}", [scope.department_id]) if scope.department_id else ("", [])
-    logged = await Programme.raw(
-        f"SELECT programme, SUM(interactions) AS interactions FROM interaction_tally WHERE programme IS NOT NULL "
-        f"AND month >= {{}} AND month <= {{}} {where} GROUP BY programme",
-        scope.date_from.isoformat()[:7], scope.date_to.isoformat()[:7], *params)
-    return (dict(counted[False]), dict(counted[True]),
-            {row["programme"]: int(row["interactions"]) for row in logged if int(row["interactions"] or 0)})
+    return dict(counted[False]), dict(counted[True]), await _tagged_interactions(scope)
 
 
-async def reach(scope: Scope, *, from_record: bool = False) -> list[dict]:
+async def reach(scope: Scope) -> list[dict]:
     """Every programme in code order, with its theme, companies and interactions. A calendar period
-    is read from its running totals unless `from_record`."""
-    companies, theme_companies, interactions = await _counted(scope, from_record)
+    is read from its running totals (unless the scope is counted from the record)."""
+    companies, theme_companies, interactions = await _counted(scope)
     rows = await Programme.select().order_by(Programme.code)
     theme_of = {row["id"]: row["theme"] or row["id"] for row in rows}
     theme_interactions: dict[int, int] = {}

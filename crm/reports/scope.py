@@ -19,7 +19,7 @@ from typing import Any, AsyncIterator
 from crm import db
 from crm.domain.dates import parse_date
 from crm.domain.problems import N_, rule_message
-from crm.services.periods import period_of
+from crm.domain.periods import month_end, period_of
 from crm.services.holdings import days_held_sql
 from crm.services.tallies import MASK_SQL, MAX_DEPARTMENT_ID, bit
 from crm.services.lookups import department_id_by_code
@@ -34,7 +34,12 @@ class Scope:
     counted: bool = False  # the profile is read; the masks are in the temporary table scope_mask unless `period`
     # the period's held companies per (mask, section, place, has a Business ID), counted with the masks
     profile: tuple[tuple[int, str, str, bool, int], ...] = ()
-    period: str | None = None  # the calendar period ('2026', '2026-Q2', '2026-04') the running totals answer
+    from_record: bool = False  # counted from the record even when the running totals could answer
+
+    @property
+    def period(self) -> str | None:
+        """The calendar period ('2026', '2026-Q2', '2026-04') whose running totals answer the scope."""
+        return None if self.from_record else period_of(self.date_from, self.date_to)
 
     @property
     def dated(self) -> bool:
@@ -77,12 +82,12 @@ async def counting(scope: Scope) -> AsyncIterator[Scope]:
     counted from the record (`counted_from_record`)."""
     if not scope.dated or scope.counted:
         yield scope
-    elif period := period_of(scope.date_from, scope.date_to):
+    elif scope.period:
         rows = await Company.raw(
             "SELECT mask, section, place, with_business_id, SUM(companies) AS companies FROM period_tally "
             "WHERE period = {} AND batch IS NULL GROUP BY mask, section, place, with_business_id "
-            "HAVING SUM(companies) <> 0", period)
-        yield replace(scope, counted=True, period=period, profile=_profile(rows))
+            "HAVING SUM(companies) <> 0", scope.period)
+        yield replace(scope, counted=True, profile=_profile(rows))
     else:
         async with counted_from_record(scope) as counted:
             yield counted
@@ -108,7 +113,7 @@ async def counted_from_record(scope: Scope) -> AsyncIterator[Scope]:
             "JOIN company ON company.id = scope_mask.company GROUP BY scope_mask.mask, company.study_section, "
             "company.study_place, company.business_id IS NOT NULL")
         try:
-            yield replace(scope, counted=True, profile=_profile(rows))
+            yield replace(scope, counted=True, from_record=True, profile=_profile(rows))
         finally:
             await Company.raw("DROP TABLE IF EXISTS scope_mask")
 
@@ -129,7 +134,7 @@ async def _period_parts(scope: Scope) -> list[tuple[str, list]]:
     last = min(scope.date_to or dt.date.max, dt.date(int(years["high"]), 12, 31))
     if first > last:
         return []
-    whole_from = first if first.day == 1 else _next_month(first)
+    whole_from = first if first.day == 1 else month_end(first) + dt.timedelta(days=1)
     whole_to = last if (last + dt.timedelta(days=1)).day == 1 else last.replace(day=1) - dt.timedelta(days=1)
     if whole_from > whole_to:  # not one whole month: the days themselves
         return [replace(scope, date_from=first, date_to=last).masks_sql()]
@@ -146,11 +151,6 @@ async def _period_parts(scope: Scope) -> list[tuple[str, list]]:
     return parts
 
 
-def _next_month(day: dt.date) -> dt.date:
-    """The first day of the month after the day's."""
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
 def periods(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
     """The periods an analyst asks for most, as (label, first day, last day): whole months, which
     the reports count from company_year at once."""
@@ -161,9 +161,9 @@ def periods(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
     last_quarter = last_quarter.replace(month=(last_quarter.month - 1) // 3 * 3 + 1)
     year = month.replace(month=1)
     day_before = dt.timedelta(days=1)
-    return [(N_("This month"), month, _next_month(month) - day_before),
+    return [(N_("This month"), month, month_end(month)),
             (N_("Last month"), last_month, month - day_before),
-            (N_("This quarter"), quarter, _next_month(quarter.replace(month=quarter.month + 2)) - day_before),
+            (N_("This quarter"), quarter, month_end(quarter.replace(month=quarter.month + 2))),
             (N_("Last quarter"), last_quarter, quarter - day_before),
             (N_("This year"), year, year.replace(month=12, day=31)),
             (N_("Last year"), year.replace(year=year.year - 1), year - day_before)]

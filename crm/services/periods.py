@@ -14,14 +14,13 @@ On PostgreSQL the rows are read with a row lock before they change.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from typing import Iterable
 
 from crm import db
+from crm.domain.periods import QUARTERS, period_masks, periods_of_day
 from crm.domain.study import study_key
 
-QUARTERS = ((1, 2, 3), (4, 5, 6), (7, 8, 9), (10, 11, 12))
 MONTHS = [f"m{month}" for month in range(1, 13)]
 KEY_COLUMNS = ["section", "place", "with_business_id"]
 TALLY_KEY = ["period", "batch", "mask", *KEY_COLUMNS]  # period_tally's columns but its measure, companies
@@ -29,46 +28,6 @@ PAGE = 5_000
 
 Key = tuple[str, str, bool]  # (section, place, with a Business ID)
 Row = tuple[tuple[int, ...], Key]  # a company_year row: its twelve month masks and its key
-
-
-def periods_of_day(day: dt.date) -> list[str]:
-    """The calendar periods holding the day: ['2026-10', '2026-Q4', '2026']."""
-    return [f"{day.year}-{day.month:02d}", f"{day.year}-Q{(day.month - 1) // 3 + 1}", str(day.year)]
-
-
-def period_of(first: dt.date | None, last: dt.date | None) -> str | None:
-    """'2026', '2026-Q2' or '2026-04' when first..last is exactly that calendar period, else None."""
-    if first is None or last is None or first.day != 1 or first.year != last.year:
-        return None
-    end = month_end(last)
-    if last != end:
-        return None
-    if first.month == 1 and last.month == 12:
-        return str(first.year)
-    if first.month == last.month:
-        return f"{first.year}-{first.month:02d}"
-    if (first.month - 1) % 3 == 0 and last.month == first.month + 2:
-        return f"{first.year}-Q{(first.month - 1) // 3 + 1}"
-    return None
-
-
-def month_end(day: dt.date) -> dt.date:
-    """The last day of the day's month."""
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-
-
-def period_masks(year: int, masks: tuple[int, ...]) -> dict[str, int]:
-    """A company_year row's masks per calendar period it is held in."""
-    result = {f"{year}-{month:02d}": mask for month, mask in enumerate(masks, 1) if mask}
-    for quarter, months in enumerate(QUARTERS, 1):
-        if mask := masks[months[0] - 1] | masks[months[1] - 1] | masks[months[2] - 1]:
-            result[f"{year}-Q{quarter}"] = mask
-    whole = 0
-    for mask in masks:
-        whole |= mask
-    if whole:
-        result[str(year)] = whole
-    return result
 
 
 def key_of(company: dict) -> Key:
@@ -118,7 +77,7 @@ async def move(before: dict[tuple[int, int], Row], after: dict[tuple[int, int], 
             "WHERE company_source.company IN (?) AND import_batch.status = 'committed' "
             "AND company_source.department IS NOT NULL", sorted({company for _, company in moved}))
         for row in held:
-            day = _day(row["day"])
+            day = db.as_date(row["day"])
             if (day.year, row["company"]) not in moved:
                 continue
             old_masks, new_masks = moved[day.year, row["company"]]
@@ -163,10 +122,6 @@ async def forget(company_ids: Iterable[int]) -> None:
         await move(before, {})
 
 
-def _day(value) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-
-
 def _period_mask_sql(period: str) -> tuple[int, str]:
     """(year, SQL of a company_year row's mask in the period)."""
     year, _, part = period.partition("-")
@@ -185,7 +140,7 @@ async def count_batch(batch_id: int) -> None:
     days = await db.fetch_all("SELECT DISTINCT first_date AS day FROM company_source WHERE import_batch = ? "
                               "AND department IS NOT NULL", [batch_id])
     for row in days:
-        for period in periods_of_day(_day(row["day"])):
+        for period in periods_of_day(db.as_date(row["day"])):
             year, mask = _period_mask_sql(period)
             await db.execute_many(
                 f"INSERT INTO period_tally (period, batch, mask, section, place, with_business_id, companies) "

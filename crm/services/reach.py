@@ -33,11 +33,12 @@ _NEW = ("INSERT INTO programme_year (year, programme, theme_level, company, depa
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (year, programme, theme_level, company, department) DO NOTHING")
 
 
-async def _themes() -> dict[int, int]:
+async def programme_themes() -> dict[int, int]:
+    """Each programme's theme (a theme is its own)."""
     return {row["id"]: row["theme"] or row["id"] for row in await db.fetch_all("SELECT id, theme FROM programme")}
 
 
-async def _rows(company_ids: list[int]) -> dict[Group, dict[int, list[int]]]:
+async def _rows(company_ids: list[int]) -> dict[Group, tuple[dict[int, list[int]], bool]]:
     """The companies' programme_year rows: group -> department -> twelve counts, locked (PostgreSQL)."""
     groups: dict[Group, dict[int, list[int]]] = defaultdict(dict)
     tagged: dict[Group, bool] = {}
@@ -48,7 +49,7 @@ async def _rows(company_ids: list[int]) -> dict[Group, dict[int, list[int]]]:
         group = (row["year"], row["programme"], bool(row["theme_level"]), row["company"])
         groups[group][row["department"]] = [int(row[month]) for month in MONTHS]
         tagged[group] = bool(row["tagged"])
-    return {group: (departments, tagged[group]) for group, departments in groups.items()}  # type: ignore[misc]
+    return {group: (departments, tagged[group]) for group, departments in groups.items()}
 
 
 def _state(departments: dict[int, list[int]], tagged: bool) -> State:
@@ -90,7 +91,7 @@ async def _tags(pairs: Iterable[tuple[int, bool, int]], themes: dict[int, int]) 
 
 async def count_logged(rows: Iterable[tuple[int, int, dt.date, Iterable[int]]], sign: int) -> None:
     """Tagged interactions added (sign 1) or removed (-1), as (company, department, date, programmes)."""
-    themes = await _themes()
+    themes = await programme_themes()
     increments: dict[tuple[Group, int], list[int]] = {}
     for company, department, day, programmes in rows:
         for programme in set(programmes):
@@ -133,7 +134,7 @@ async def retag(pairs: Iterable[tuple[int, int]]) -> None:
     pairs = set(pairs)
     if not pairs:
         return
-    themes = await _themes()
+    themes = await programme_themes()
     stored = await _rows(sorted({company for _, company in pairs}))
     levels = {(programme, False, company) for programme, company in pairs} | \
              {(themes.get(programme, programme), True, company) for programme, company in pairs}

@@ -193,7 +193,7 @@ async def _reach(reach: Counter) -> None:
     reach = Counter({key: count for key, count in reach.items() if count})
     if not reach:
         return
-    themes = {row["id"]: row["theme"] or row["id"] for row in await db.fetch_all("SELECT id, theme FROM programme")}
+    themes = await period_reach.programme_themes()
     rows: Counter = Counter()  # (programme, theme_level, company, department or None) -> increment
     for (programme, company, department), count in reach.items():
         for key, theme_level in ((programme, False), (themes.get(programme, programme), True)):
