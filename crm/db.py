@@ -16,7 +16,7 @@ import io
 import functools
 import sqlite3
 import time
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
 import aiosqlite
@@ -327,6 +327,14 @@ async def use_bulk_cache() -> None:
     The connection is the transaction's own (Piccolo opens one per transaction) and closes with it."""
     if is_sqlite():
         await _connection().execute(f"PRAGMA cache_size = -{BULK_CACHE_KB}")
+
+
+def bit_or(column: str, bits: Iterable[int]) -> str:
+    """SQL of an aggregate: the bitwise OR of `column` over a group whose values hold no bits but
+    `bits`. PostgreSQL has bit_or; SQLite has no such aggregate, so each bit is the MAX of its own."""
+    if not is_sqlite():
+        return f"bit_or({column})"
+    return "(" + " | ".join(f"MAX({column} & {value})" for value in sorted(set(bits))) + ")" if bits else "0"
 
 
 def as_date(value: Any) -> dt.date:

@@ -17,7 +17,7 @@ from test_import_support import crm, write
 from crm import db
 from crm.importing.batches import revert_batch
 from crm.importing.load import import_file
-from crm.reports.scope import Scope
+from crm.reports.scope import Scope, batch_masks_from_record
 from crm.reports.study import mask_counts, study
 from crm.services.companies import create_company, update_company
 from crm.services import holdings, reach, tallies
@@ -254,6 +254,24 @@ def test_only_a_calendar_month_quarter_or_year_is_read_from_the_running_totals()
         assert period_of(first, last) is None, (first, last)
 
 
+def test_any_other_range_splits_into_whole_months_a_year_at_a_time_and_the_days_around_them():
+    from crm.domain.periods import split
+
+    day = dt.date
+    mid = split(day(2026, 2, 15), day(2026, 5, 10))
+    assert mid.months == ((2026, range(3, 5)),)
+    assert mid.days == ((day(2026, 2, 15), day(2026, 2, 28)), (day(2026, 5, 1), day(2026, 5, 10)))
+    assert (mid.base, mid.others) == ((2026, range(3, 5)), ())
+    across = split(day(2025, 2, 15), day(2026, 4, 2))  # the year with the most whole months is the base
+    assert across.months == ((2025, range(3, 13)), (2026, range(1, 4)))
+    assert across.days == ((day(2025, 2, 15), day(2025, 2, 28)), (day(2026, 4, 1), day(2026, 4, 2)))
+    assert (across.base, across.others) == ((2025, range(3, 13)), ((2026, range(1, 4)),))
+    leap = split(day(2024, 2, 1), day(2024, 2, 29))
+    assert (leap.months, leap.days) == (((2024, range(2, 3)),), ())
+    within = split(day(2026, 4, 2), day(2026, 4, 29))  # no whole month: the days alone
+    assert (within.months, within.days, within.base) == ((), ((day(2026, 4, 2), day(2026, 4, 29)),), None)
+
+
 async def test_a_period_shortcut_keeps_the_department_and_shows_as_the_current_one(tmp_path):
     from html import unescape
 
@@ -356,13 +374,12 @@ async def _calendar_periods_equal_a_count() -> None:
         assert period_of(first, last), (first, last)
         for department in departments if first.month == 1 and last.month in (3, 12) else [None]:
             scope = Scope(first, last, department)
-            async with counting(scope) as kept:
-                assert kept.period
-                read = (kept.profile, await study(kept), await programmes.reach(kept))
-            async with counted_from_record(scope) as counted:
-                assert not counted.period
-                assert read == (counted.profile, await study(counted), await programmes.reach(counted)), \
-                    (first, last, department)
+            kept = await counting(scope)
+            assert kept.period
+            counted = await counted_from_record(scope)
+            assert not counted.period
+            assert (kept.profile, await study(kept), await programmes.reach(kept)) == \
+                (counted.profile, await study(counted), await programmes.reach(counted)), (first, last, department)
 
 
 def _periods() -> list[tuple[dt.date | None, dt.date | None]]:
@@ -377,12 +394,75 @@ def _periods() -> list[tuple[dt.date | None, dt.date | None]]:
 
 async def _months_equal_a_count() -> None:
     """A period's companies and their departments, read mostly from company_year (scope.counting),
-    are the ones its holdings give when grouped one by one (Scope.masks_sql outside counting)."""
+    are the ones its holdings give when grouped one by one; and so are its batches' companies."""
+    from crm.services.tallies import MASK_SQL
+
     for first, last in _periods():
         scope = Scope(first, last)
-        masks, params = scope.masks_sql()
+        pairs, params = scope.holding_pairs()
+        masks = (f"SELECT company_source.company AS company, {MASK_SQL} AS mask FROM ({pairs}) AS company_source "
+                 f"GROUP BY company_source.company")
         grouped = Counter(int(row["mask"]) for row in await Company.raw(masks, *params))
         assert await mask_counts(scope) == dict(grouped), (first, last)
+        batch_range, batch_params = scope.range_sql("company_source.first_date")
+        batches = await Company.raw(
+            f"SELECT company_source.import_batch AS batch, masks.mask AS mask, "
+            f"COUNT(DISTINCT company_source.company) AS companies FROM company_source "
+            f"JOIN ({masks}) AS masks ON masks.company = company_source.company "
+            f"WHERE company_source.import_batch IS NOT NULL AND company_source.department IS NOT NULL{batch_range} "
+            f"GROUP BY company_source.import_batch, masks.mask", *params, *batch_params)
+        expected = {(row["batch"], int(row["mask"])): int(row["companies"]) for row in batches}
+        assert {(row["batch"], int(row["mask"])): int(row["companies"])
+                for row in await batch_masks_from_record(scope, await _batches_made_in(first, last))} == expected, \
+            (first, last)
+        for department in [None, *(row["id"] for row in await Department.select(Department.id))]:
+            assert await _reach_of(Scope(first, last, department)) == await _reach_grouped(Scope(first, last, department))
+
+
+async def _batches_made_in(first: dt.date | None, last: dt.date | None) -> list[int]:
+    from crm.tables import ImportBatch
+
+    return [row["id"] for row in await ImportBatch.select(ImportBatch.id, ImportBatch.started_at)
+            if (not first or row["started_at"].date() >= first) and (not last or row["started_at"].date() <= last)]
+
+
+async def _reach_of(scope: Scope) -> dict:
+    from crm.reports import programmes
+
+    return {row["code"]: (row["companies"], row["interactions"], row["theme_companies"], row["theme_interactions"])
+            for row in await programmes.reach(scope)}
+
+
+async def _reach_grouped(scope: Scope) -> dict:
+    """Programme reach counted from the tagged interactions one by one: the companies reached (a
+    department's own interactions, or all of them and the tagged companies), the interactions."""
+    from crm.tables import Programme
+
+    dated, params = scope.range_sql("interaction.date")
+    if scope.department_id:
+        dated, params = dated + " AND interaction.department = {}", [*params, scope.department_id]
+    logged = ("SELECT interaction_programme.programme AS programme, interaction.company AS company "
+              "FROM interaction_programme JOIN interaction ON interaction.id = interaction_programme.interaction "
+              f"WHERE interaction.deleted_at IS NULL{dated}")
+    reached = logged if scope.department_id else f"{logged} UNION ALL SELECT programme, company FROM company_programme"
+    theme = "COALESCE(programme.theme, programme.id)"
+    result = {}
+    for row in await Programme.select().order_by(Programme.code):
+        is_theme = row["theme"] is None
+        companies = await Programme.raw(f"SELECT COUNT(DISTINCT company) AS n FROM ({reached}) AS reached "
+                                        f"WHERE programme = {{}}", *params, row["id"])
+        interactions = await Programme.raw(f"SELECT COUNT(*) AS n FROM ({logged}) AS logged WHERE programme = {{}}",
+                                           *params, row["id"])
+        theme_companies = await Programme.raw(
+            f"SELECT COUNT(DISTINCT company) AS n FROM ({reached}) AS reached JOIN programme "
+            f"ON programme.id = reached.programme WHERE {theme} = {{}}", *params, row["id"])
+        theme_interactions = await Programme.raw(
+            f"SELECT COUNT(*) AS n FROM ({logged}) AS logged JOIN programme ON programme.id = logged.programme "
+            f"WHERE {theme} = {{}}", *params, row["id"])
+        result[row["code"]] = (companies[0]["n"], interactions[0]["n"],
+                               theme_companies[0]["n"] if is_theme else None,
+                               theme_interactions[0]["n"] if is_theme else None)
+    return result
 
 
 async def _period_totals() -> list[dict]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 QUARTERS = ((1, 2, 3), (4, 5, 6), (7, 8, 9), (10, 11, 12))
 
@@ -45,3 +46,38 @@ def period_masks(year: int, masks: tuple[int, ...]) -> dict[str, int]:
     if whole:
         result[str(year)] = whole
     return result
+
+
+@dataclass(frozen=True)
+class Split:
+    """A range of days as its whole months, a year at a time, and the days at either end that make
+    no whole month. Counting a range reads the year with the most whole months (`base`) as it is
+    stored, then merges the rest into it."""
+
+    months: tuple[tuple[int, range], ...] = ()  # (year, its whole months), oldest first
+    days: tuple[tuple[dt.date, dt.date], ...] = ()  # (first, last) before the first whole month and after the last
+
+    @property
+    def base(self) -> tuple[int, range] | None:
+        return max(self.months, key=lambda part: len(part[1])) if self.months else None
+
+    @property
+    def others(self) -> tuple[tuple[int, range], ...]:
+        return tuple(part for part in self.months if part != self.base)
+
+
+def split(first: dt.date, last: dt.date) -> Split:
+    """first..last (first <= last) as whole months and the days around them."""
+    whole_from = first if first.day == 1 else month_end(first) + dt.timedelta(days=1)
+    whole_to = last if last == month_end(last) else last.replace(day=1) - dt.timedelta(days=1)
+    if whole_from > whole_to:  # not one whole month: the days themselves
+        return Split(days=((first, last),))
+    days = []
+    if first < whole_from:
+        days.append((first, whole_from - dt.timedelta(days=1)))
+    if whole_to < last:
+        days.append((whole_to + dt.timedelta(days=1), last))
+    months = tuple((year, range(whole_from.month if year == whole_from.year else 1,
+                                (whole_to.month if year == whole_to.year else 12) + 1))
+                   for year in range(whole_from.year, whole_to.year + 1))
+    return Split(months, tuple(days))

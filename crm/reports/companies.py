@@ -14,8 +14,7 @@ async def _keys(scope: Scope) -> Counter:
     """Held companies per (section, place) they are counted under."""
     counts: Counter = Counter()
     if scope.dated and not scope.counted:
-        async with counting(scope) as counted:
-            return await _keys(counted)
+        return await _keys(await counting(scope))
     if scope.counted:
         for mask, section, place, _, companies in scope.profile:
             if not scope.department_id or mask & scope.bit:

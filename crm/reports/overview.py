@@ -67,28 +67,28 @@ class Overview:
 
 async def headline(scope: Scope = Scope()) -> Headline:
     """The headline figures alone (a manager's front page)."""
-    async with counting(scope) as counted:
-        counts = await mask_counts(counted)
-        total = await company_count(counted, counts)
-        return Headline(scope, total, await _with_business_id(counted), served_by(total, counts))
+    counted = await counting(scope)
+    counts = await mask_counts(counted)
+    total = await company_count(counted, counts)
+    return Headline(scope, total, await _with_business_id(counted), served_by(total, counts))
 
 
 async def overview(scope: Scope) -> Overview:
     rows = await departments()
-    async with counting(scope) as counted:
-        counts = await mask_counts(counted)
-        total = await company_count(counted, counts)
-        return Overview(
-            headline=Headline(scope, total, await _with_business_id(counted), served_by(total, counts)),
-            departments=rows,
-            overlap=overlap(rows, counts),
-            sources=await sources(counted),
-            activity=await activity.per_month(counted),
-            programmes=await programmes.reach(counted),
-            industries=await companies.industry_mix(counted),
-            municipalities=await companies.municipalities(counted),
-            coverage=await coverage.coverage(counted),
-        )
+    counted = await counting(scope)
+    counts = await mask_counts(counted)
+    total = await company_count(counted, counts)
+    return Overview(
+        headline=Headline(scope, total, await _with_business_id(counted), served_by(total, counts)),
+        departments=rows,
+        overlap=overlap(rows, counts),
+        sources=await sources(counted),
+        activity=await activity.per_month(counted),
+        programmes=await programmes.reach(counted),
+        industries=await companies.industry_mix(counted),
+        municipalities=await companies.municipalities(counted),
+        coverage=await coverage.coverage(counted),
+    )
 
 
 async def _with_business_id(scope: Scope) -> int:
@@ -101,8 +101,7 @@ async def _with_business_id(scope: Scope) -> int:
             "AND study_mask <> 0 GROUP BY study_mask")
         return sum(int(row["companies"]) for row in rows if int(row["mask"]) & scope.bit)
     if not scope.counted:
-        async with counting(scope) as counted:
-            return await _with_business_id(counted)
+        return await _with_business_id(await counting(scope))
     return sum(companies for mask, _, _, with_business_id, companies in scope.profile
                if with_business_id and mask & scope.bit)
 

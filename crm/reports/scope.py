@@ -5,23 +5,25 @@ With dates a holding counts when what made it happened in the range (a batch or 
 hand by its day, interactions by their own dates). A calendar month, quarter or year is read from
 the periods' running totals (crm/services/periods.py); any other range is counted from the record:
 whole months from the holdings per company and month that every write keeps
-(crm/services/holdings.py), the days at either end from the holdings. A department narrows the
-companies to the ones it holds. Either way only committed batches count.
+(crm/services/holdings.py), the days at either end from the holdings. The count groups one year's
+months as they are stored and then moves only the companies the rest of the range holds, with no
+temporary table: a range within one year costs a pass over that year's rows and its days at
+either end. A department narrows the companies to the ones it holds. Either way only committed
+batches count.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from typing import Any, AsyncIterator
+from typing import Any
 
 from crm import db
 from crm.domain.dates import parse_date
 from crm.domain.problems import N_, rule_message
-from crm.domain.periods import month_end, period_of
+from crm.domain.periods import Split, month_end, period_of, split
 from crm.services.holdings import days_held_sql
-from crm.services.tallies import MASK_SQL, MAX_DEPARTMENT_ID, bit
+from crm.services.tallies import MAX_DEPARTMENT_ID, bit
 from crm.services.lookups import department_id_by_code
 from crm.tables import Company, Department
 
@@ -31,8 +33,8 @@ class Scope:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     department_id: int | None = None
-    counted: bool = False  # the profile is read; the masks are in the temporary table scope_mask unless `period`
-    # the period's held companies per (mask, section, place, has a Business ID), counted with the masks
+    counted: bool = False  # the profile is read
+    # the period's held companies per (mask, section, place, has a Business ID)
     profile: tuple[tuple[int, str, str, bool, int], ...] = ()
     from_record: bool = False  # counted from the record even when the running totals could answer
 
@@ -65,57 +67,136 @@ class Scope:
         logged, logged_params = self.range_sql("date")
         return days_held_sql(held, logged), [*held_params, *logged_params]
 
-    def masks_sql(self) -> tuple[str, list]:
-        """(company, mask) of every company held in the date range."""
-        if self.counted:
-            return "SELECT company, mask FROM scope_mask", []
-        pairs, params = self.holding_pairs()
-        return (f"SELECT company_source.company AS company, {MASK_SQL} AS mask FROM ({pairs}) AS company_source "
-                f"GROUP BY company_source.company", params)
 
-
-@asynccontextmanager
-async def counting(scope: Scope) -> AsyncIterator[Scope]:
+async def counting(scope: Scope) -> Scope:
     """The scope with its profile read: what its companies are (section, place, Business ID) per
     mask. A calendar month, quarter or year is read from the periods' running totals
     (crm/services/periods.py), and so are its sources' masks (`period`); any other period is
     counted from the record (`counted_from_record`)."""
     if not scope.dated or scope.counted:
-        yield scope
-    elif scope.period:
+        return scope
+    if scope.period:
         rows = await Company.raw(
             "SELECT mask, section, place, with_business_id, SUM(companies) AS companies FROM period_tally "
             "WHERE period = {} AND batch IS NULL GROUP BY mask, section, place, with_business_id "
             "HAVING SUM(companies) <> 0", scope.period)
-        yield replace(scope, counted=True, profile=_profile(rows))
-    else:
-        async with counted_from_record(scope) as counted:
-            yield counted
+        return replace(scope, counted=True, profile=_profile(rows))
+    return await counted_from_record(scope)
 
 
-@asynccontextmanager
-async def counted_from_record(scope: Scope) -> AsyncIterator[Scope]:
-    """A period's reports share one pass over the record: its companies' masks are counted once into a
-    temporary table, and every report of the period reads that (one connection, one transaction).
-    The whole months of the period are read from company_year, one row per company and year
-    (crm/services/holdings.py); only the days at either end that make no whole month are grouped
-    from the holdings themselves. What the companies are is read once too, as the scope's profile."""
-    async with db.engine().transaction():
-        await Company.raw("DROP TABLE IF EXISTS scope_mask")
-        await Company.raw("CREATE TEMPORARY TABLE scope_mask (company INTEGER PRIMARY KEY, mask BIGINT)")
-        for part, params in await _period_parts(scope):  # a company in two parts gets both parts' bits
-            await Company.raw(f"INSERT INTO scope_mask (company, mask) SELECT company, mask FROM ({part}) AS part "
-                              f"WHERE true ON CONFLICT (company) DO UPDATE SET mask = scope_mask.mask | excluded.mask",
-                              *params)
+def _months_sql(alias: str, months: range) -> str:
+    """The mask of a company_year row's months."""
+    return "(" + " | ".join(f"{alias}.m{month}" for month in months) + ")"
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """A period to count from the record (Split): the base year's company_year rows give its
+    months' masks as they are stored; the rest (other years' whole months, the days at either end
+    from the holdings) are SELECTs of (company, mask), grouped by company and merged into the base.
+    Within one year the rest is only the days at either end; a range across years groups the other
+    years' rows too, which SQLite does slowly (it sorts them)."""
+    split: Split
+    bits: tuple[int, ...]  # every department's bit, for an OR over rows on SQLite
+
+    @property
+    def year(self) -> int | None:
+        return self.split.base[0] if self.split.base else None
+
+    @property
+    def rest(self) -> list[tuple[str, list]]:
+        parts = []
+        for year, months in self.split.others:
+            mask = _months_sql("company_year", months)
+            parts.append((f"SELECT company, {mask} AS mask FROM company_year WHERE year = {{}} AND {mask} <> 0", [year]))
+        for first, last in self.split.days:
+            pairs, params = Scope(first, last).holding_pairs()
+            parts.append((f"SELECT company, CAST(1 AS BIGINT) << (department - 1) AS mask FROM ({pairs}) AS held",
+                          params))
+        return parts
+
+    def base_mask(self, alias: str = "company_year") -> str:
+        """The base months' mask of a company_year row."""
+        return _months_sql(alias, self.split.base[1])
+
+    def rest_sql(self) -> tuple[str, list]:
+        """(company, mask) of every company the rest holds, one row each."""
+        rest = self.rest
+        sql = " UNION ALL ".join(f"SELECT company, mask FROM ({part}) AS part" for part, _ in rest)
+        return (f"SELECT parts.company AS company, {db.bit_or('parts.mask', self.bits)} AS mask FROM ({sql}) AS parts "
+                f"GROUP BY parts.company", [param for _, params in rest for param in params])
+
+    def mask_of(self, company: str) -> tuple[str, str, list]:
+        """(mask, joins, parameters) of the period's mask of each row's `company` column: LEFT JOINs
+        of its base row and its rest."""
+        mask, joins, params = "0", "", []
+        if self.year:
+            joins = f" LEFT JOIN company_year AS base ON base.year = {{}} AND base.company = {company}"
+            mask, params = f"COALESCE({self.base_mask('base')}, 0)", [self.year]
+        if self.rest:
+            rest, rest_params = self.rest_sql()
+            joins += f" LEFT JOIN ({rest}) AS rest ON rest.company = {company}"
+            mask, params = f"({mask} | COALESCE(rest.mask, 0))", [*params, *rest_params]
+        return mask, joins, params
+
+
+async def counted_from_record(scope: Scope) -> Scope:
+    """The scope's profile counted from the record, in two passes that group no more than they must:
+    the base months' rows of company_year as they are, then only the companies the rest holds,
+    each moved from the mask the base gives it to the mask of the whole period."""
+    parts = await _period_parts(scope)
+    counts: dict[tuple[int, str, str, bool], int] = {}
+
+    def add(mask: int, row: dict, companies: int) -> None:
+        key = (mask, row["section"] or "", row["place"] or "unknown", bool(row["with_business_id"]))
+        counts[key] = counts.get(key, 0) + companies
+
+    if parts.year:
+        mask = parts.base_mask()
+        for row in await Company.raw(
+                f"SELECT {mask} AS mask, section, place, with_business_id, COUNT(*) AS companies FROM company_year "
+                f"WHERE year = {{}} AND {mask} <> 0 GROUP BY {mask}, section, place, with_business_id", parts.year):
+            add(int(row["mask"]), row, int(row["companies"]))
+    if parts.rest:
+        rest, params = parts.rest_sql()
+        base_mask, key = "0", ("company.study_section AS section, company.study_place AS place, "
+                            "company.business_id IS NOT NULL AS with_business_id")
+        join, join_params, company = "", [], " JOIN company ON company.id = rest.company"
+        if parts.year:  # a company keeps the key its base row is counted under
+            base_mask = f"COALESCE({parts.base_mask('base')}, 0)"
+            join, join_params = " LEFT JOIN company_year AS base ON base.year = {} AND base.company = rest.company", \
+                [parts.year]
+            company = " LEFT JOIN company ON base.company IS NULL AND company.id = rest.company"
+            key = ", ".join(f"CASE WHEN base.company IS NULL THEN {mine} ELSE base.{column} END AS {column}"
+                            for mine, column in (("company.study_section", "section"), ("company.study_place", "place"),
+                                                 ("company.business_id IS NOT NULL", "with_business_id")))
         rows = await Company.raw(
-            "SELECT scope_mask.mask AS mask, company.study_section AS section, company.study_place AS place, "
-            "company.business_id IS NOT NULL AS with_business_id, COUNT(*) AS companies FROM scope_mask "
-            "JOIN company ON company.id = scope_mask.company GROUP BY scope_mask.mask, company.study_section, "
-            "company.study_place, company.business_id IS NOT NULL")
-        try:
-            yield replace(scope, counted=True, from_record=True, profile=_profile(rows))
-        finally:
-            await Company.raw("DROP TABLE IF EXISTS scope_mask")
+            f"SELECT base_mask, period_mask, section, place, with_business_id, COUNT(*) AS companies FROM ("
+            f"SELECT {base_mask} AS base_mask, {base_mask} | rest.mask AS period_mask, {key} FROM ({rest}) AS rest"
+            f"{join}{company}) AS moved "
+            f"GROUP BY base_mask, period_mask, section, place, with_business_id", *params, *join_params)
+        for row in rows:
+            was, now = int(row["base_mask"]), int(row["period_mask"])
+            if was != now:
+                if was:
+                    add(was, row, -int(row["companies"]))
+                add(now, row, int(row["companies"]))
+    profile = tuple(sorted((*key, companies) for key, companies in counts.items() if companies))
+    return replace(scope, counted=True, from_record=True, profile=profile)
+
+
+async def batch_masks_from_record(scope: Scope, batch_ids: list[int]) -> list[dict]:
+    """(batch, mask, companies): per batch of `batch_ids`, its companies per the mask the period
+    gives them (counted from the record, like the profile)."""
+    if not batch_ids:
+        return []
+    parts = await _period_parts(scope)
+    mask, joins, params = parts.mask_of("held.company")
+    batches = ", ".join(str(int(batch_id)) for batch_id in batch_ids)
+    return await Company.raw(
+        f"SELECT held.batch AS batch, {mask} AS mask, COUNT(*) AS companies FROM (SELECT DISTINCT "
+        f"import_batch AS batch, company FROM company_source WHERE import_batch IN ({batches}) "
+        f"AND department IS NOT NULL) AS held{joins} GROUP BY held.batch, {mask} HAVING {mask} <> 0", *params)
 
 
 def _profile(rows: list[dict]) -> tuple[tuple[int, str, str, bool, int], ...]:
@@ -123,32 +204,17 @@ def _profile(rows: list[dict]) -> tuple[tuple[int, str, str, bool, int], ...]:
                          bool(row["with_business_id"]), int(row["companies"])) for row in rows))
 
 
-async def _period_parts(scope: Scope) -> list[tuple[str, list]]:
-    """The period as SELECTs of (company, mask): its whole months from company_year, a year at a
-    time, and the days before the first whole month and after the last from the holdings (Scope's
-    masks_sql), within the first and last year anything is held in."""
-    years = (await Company.raw("SELECT MIN(year) AS low, MAX(year) AS high FROM company_year"))[0]
+async def _period_parts(scope: Scope) -> _Parts:
+    """The scope's range, within the first and last year anything is held in, as whole months and
+    the days around them (Split)."""
+    years = (await Company.raw(  # two subqueries: each is one step down the primary key
+        "SELECT (SELECT MIN(year) FROM company_year) AS low, (SELECT MAX(year) FROM company_year) AS high"))[0]
+    bits = tuple(bit(row["id"]) for row in await departments())
     if years["low"] is None:
-        return []  # nothing is held in any month
+        return _Parts(Split(), bits)  # nothing is held in any month
     first = max(scope.date_from or dt.date.min, dt.date(int(years["low"]), 1, 1))
     last = min(scope.date_to or dt.date.max, dt.date(int(years["high"]), 12, 31))
-    if first > last:
-        return []
-    whole_from = first if first.day == 1 else month_end(first) + dt.timedelta(days=1)
-    whole_to = last if (last + dt.timedelta(days=1)).day == 1 else last.replace(day=1) - dt.timedelta(days=1)
-    if whole_from > whole_to:  # not one whole month: the days themselves
-        return [replace(scope, date_from=first, date_to=last).masks_sql()]
-    parts = []
-    if first < whole_from:
-        parts.append(replace(scope, date_from=first, date_to=whole_from - dt.timedelta(days=1)).masks_sql())
-    for year in range(whole_from.year, whole_to.year + 1):
-        months = range(whole_from.month if year == whole_from.year else 1,
-                       (whole_to.month if year == whole_to.year else 12) + 1)
-        mask = " | ".join(f"m{month}" for month in months)
-        parts.append((f"SELECT company, {mask} AS mask FROM company_year WHERE year = {{}} AND ({mask}) <> 0", [year]))
-    if whole_to < last:
-        parts.append(replace(scope, date_from=whole_to + dt.timedelta(days=1), date_to=last).masks_sql())
-    return parts
+    return _Parts(split(first, last) if first <= last else Split(), bits)
 
 
 def periods(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:

@@ -9,7 +9,7 @@ are the running totals of crm/services/tallies.py; with dates they are counted f
 from __future__ import annotations
 
 from crm.reports import coverage, programmes
-from crm.reports.scope import Scope, counting, departments
+from crm.reports.scope import Scope, batch_masks_from_record, counting, departments
 from crm.services.tallies import bit
 from crm.tables import Company, CompanyTally, ImportBatch
 
@@ -19,8 +19,7 @@ SERVED_BY_KEYS = ("0", "1", "2", "3+")
 async def mask_counts(scope: Scope) -> dict[int, int]:
     """Companies per set of holding departments (a bit mask), within the scope."""
     if scope.dated and not scope.counted:
-        async with counting(scope) as counted:
-            return await mask_counts(counted)
+        return await mask_counts(await counting(scope))
     if scope.counted:
         counts: dict[int, int] = {}
         for mask, *_, companies in scope.profile:
@@ -61,21 +60,15 @@ def overlap(rows: list[dict], counts: dict[int, int]) -> dict[str, dict[str, int
     return matrix
 
 
-async def _batch_masks(scope: Scope) -> dict[int, dict[int, int]]:
-    """Per committed batch: its companies per mask (the batch's own holdings included)."""
+async def _batch_masks(scope: Scope, batch_ids: list[int]) -> dict[int, dict[int, int]]:
+    """Per committed batch (of `batch_ids`, the ones in scope): its companies per mask (the batch's
+    own holdings included)."""
     if scope.period:
         rows = await Company.raw(
             "SELECT batch, mask, SUM(companies) AS companies FROM period_tally WHERE period = {} "
             "AND batch IS NOT NULL GROUP BY batch, mask", scope.period)
     elif scope.dated:
-        masks, params = scope.masks_sql()
-        batch_range, batch_params = scope.range_sql("company_source.first_date")
-        rows = await Company.raw(
-            f"SELECT company_source.import_batch AS batch, masks.mask AS mask, "
-            f"COUNT(DISTINCT company_source.company) AS companies FROM company_source "
-            f"JOIN ({masks}) AS masks ON masks.company = company_source.company "
-            f"WHERE company_source.import_batch IS NOT NULL AND company_source.department IS NOT NULL{batch_range} "
-            f"GROUP BY company_source.import_batch, masks.mask", *params, *batch_params)
+        rows = await batch_masks_from_record(scope, batch_ids)
     else:
         rows = await CompanyTally.raw(
             "SELECT batch, mask, SUM(companies) AS companies FROM company_tally WHERE batch IS NOT NULL "
@@ -90,17 +83,17 @@ async def _batch_masks(scope: Scope) -> dict[int, dict[int, int]]:
 async def sources(scope: Scope) -> list[dict]:
     """One entry per committed batch in scope: its counts, the distinct companies its rows touched and,
     of those, how many another department holds too (held by two departments or more)."""
-    masks = await _batch_masks(scope)
-    batches = ImportBatch.select(
+    batches = await ImportBatch.select(
         ImportBatch.id, ImportBatch.department, ImportBatch.department.code, ImportBatch.kind,
         ImportBatch.file_name, ImportBatch.rows, ImportBatch.created, ImportBatch.updated, ImportBatch.unchanged,
         ImportBatch.duplicates_in_file, ImportBatch.errors, ImportBatch.invalid_business_ids, ImportBatch.started_at,
     ).where(ImportBatch.status == ImportBatch.Status.committed).order_by(ImportBatch.id)
+    batches = [batch for batch in batches if (not scope.date_from or batch["started_at"].date() >= scope.date_from)
+               and (not scope.date_to or batch["started_at"].date() <= scope.date_to)]
+    masks = await _batch_masks(scope, [batch["id"] for batch in batches])
     result = []
-    for batch in await batches:
+    for batch in batches:
         day = batch["started_at"].date()
-        if (scope.date_from and day < scope.date_from) or (scope.date_to and day > scope.date_to):
-            continue
         held = masks.get(batch["id"], {})
         if scope.department_id and batch["department"] != scope.department_id:
             if batch["department"] is not None:
@@ -124,20 +117,20 @@ async def sources(scope: Scope) -> list[dict]:
 async def study(scope: Scope = Scope()) -> dict:
     """SPEC §9's object, every department listed."""
     rows = await departments()
-    async with counting(scope) as scope:
-        counts = await mask_counts(scope)
-        total = await company_count(scope, counts)
-        matrix = overlap(rows, counts)
-        result = {
-            "companies": total,
-            "held_by": {code: matrix[code][code] for code in matrix},
-            "served_by": served_by(total, counts),
-            "overlap": matrix,
-            "sources": [{key: value for key, value in source.items() if key != "date"}
-                        for source in await sources(scope)],
-            "programmes": {row["code"]: {"companies": row["companies"], "interactions": row["interactions"]}
-                           for row in await programmes.reach(scope)},
-        }
-        if (registered := await coverage.coverage(scope)) is not None:  # once a register load added a municipality
-            result["coverage"] = registered
-        return result
+    scope = await counting(scope)
+    counts = await mask_counts(scope)
+    total = await company_count(scope, counts)
+    matrix = overlap(rows, counts)
+    result = {
+        "companies": total,
+        "held_by": {code: matrix[code][code] for code in matrix},
+        "served_by": served_by(total, counts),
+        "overlap": matrix,
+        "sources": [{key: value for key, value in source.items() if key != "date"}
+                    for source in await sources(scope)],
+        "programmes": {row["code"]: {"companies": row["companies"], "interactions": row["interactions"]}
+                       for row in await programmes.reach(scope)},
+    }
+    if (registered := await coverage.coverage(scope)) is not None:  # once a register load added a municipality
+        result["coverage"] = registered
+    return result
