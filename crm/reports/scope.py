@@ -6,9 +6,9 @@ hand by its day, interactions by their own dates). A calendar month, quarter or 
 the periods' running totals (crm/services/periods.py); any other range is counted from the record:
 whole months from the holdings per company and month that every write keeps
 (crm/services/holdings.py), the days at either end from the holdings. The count groups one year's
-months as they are stored and then moves only the companies the rest of the range holds, with no
-temporary table: a range within one year costs a pass over that year's rows and its days at
-either end. A department narrows the companies to the ones it holds. Either way only committed
+months as they are stored and then moves only the companies the rest of the range holds (each other
+year's rows, then the days at either end), with no temporary table: a range within one year costs a
+pass over that year's rows and its days at either end. A department narrows the companies to the ones it holds. Either way only committed
 batches count.
 """
 
@@ -91,59 +91,67 @@ def _months_sql(alias: str, months: range) -> str:
 
 @dataclass(frozen=True)
 class _Parts:
-    """A period to count from the record (Split): the base year's company_year rows give its
-    months' masks as they are stored; the rest (other years' whole months, the days at either end
-    from the holdings) are SELECTs of (company, mask), grouped by company and merged into the base.
-    Within one year the rest is only the days at either end; a range across years groups the other
-    years' rows too, which SQLite does slowly (it sorts them)."""
+    """A period to count from the record (Split), in stages: its whole months a year at a time (the
+    year with the most first), each year's company_year rows as they are stored (one per company,
+    so a stage groups nothing by company), then the days at either end from the holdings, grouped
+    by company (a few weeks at most). Each stage after the first moves the companies it holds from
+    the mask the stages before gave them to the mask with its own months added."""
     split: Split
     bits: tuple[int, ...]  # every department's bit, for an OR over rows on SQLite
 
     @property
-    def year(self) -> int | None:
-        return self.split.base[0] if self.split.base else None
+    def years(self) -> tuple[tuple[int, range], ...]:
+        return (self.split.base, *self.split.others) if self.split.base else ()
 
-    @property
-    def rest(self) -> list[tuple[str, list]]:
-        parts = []
-        for year, months in self.split.others:
-            mask = _months_sql("company_year", months)
-            parts.append((f"SELECT company, {mask} AS mask FROM company_year WHERE year = {{}} AND {mask} <> 0", [year]))
+    def days_sql(self) -> tuple[str, list] | None:
+        """(company, mask) of every company held on the days at either end, one row each."""
+        if not self.split.days:
+            return None
+        held, params = [], []
         for first, last in self.split.days:
-            pairs, params = Scope(first, last).holding_pairs()
-            parts.append((f"SELECT company, CAST(1 AS BIGINT) << (department - 1) AS mask FROM ({pairs}) AS held",
-                          params))
-        return parts
+            pairs, pair_params = Scope(first, last).holding_pairs()
+            held.append(f"SELECT company, CAST(1 AS BIGINT) << (department - 1) AS mask FROM ({pairs}) AS held")
+            params += pair_params
+        return (f"SELECT days.company AS company, {db.bit_or('days.mask', self.bits)} AS mask "
+                f"FROM ({' UNION ALL '.join(held)}) AS days GROUP BY days.company", params)
 
-    def base_mask(self, alias: str = "company_year") -> str:
-        """The base months' mask of a company_year row."""
-        return _months_sql(alias, self.split.base[1])
-
-    def rest_sql(self) -> tuple[str, list]:
-        """(company, mask) of every company the rest holds, one row each."""
-        rest = self.rest
-        sql = " UNION ALL ".join(f"SELECT company, mask FROM ({part}) AS part" for part, _ in rest)
-        return (f"SELECT parts.company AS company, {db.bit_or('parts.mask', self.bits)} AS mask FROM ({sql}) AS parts "
-                f"GROUP BY parts.company", [param for _, params in rest for param in params])
+    @staticmethod
+    def years_of(company: str, years: tuple[tuple[int, range], ...]) -> tuple[str, str, list]:
+        """(mask, LEFT JOINs, parameters): the mask the `years` give each row's `company` column."""
+        masks, joins, params = [], "", []
+        for number, (year, months) in enumerate(years):
+            alias = f"y{number}"
+            joins += f" LEFT JOIN company_year AS {alias} ON {alias}.year = {{}} AND {alias}.company = {company}"
+            masks.append(f"COALESCE({_months_sql(alias, months)}, 0)")
+            params.append(year)
+        return ("(" + " | ".join(masks) + ")") if masks else "0", joins, params
 
     def mask_of(self, company: str) -> tuple[str, str, list]:
-        """(mask, joins, parameters) of the period's mask of each row's `company` column: LEFT JOINs
-        of its base row and its rest."""
-        mask, joins, params = "0", "", []
-        if self.year:
-            joins = f" LEFT JOIN company_year AS base ON base.year = {{}} AND base.company = {company}"
-            mask, params = f"COALESCE({self.base_mask('base')}, 0)", [self.year]
-        if self.rest:
-            rest, rest_params = self.rest_sql()
-            joins += f" LEFT JOIN ({rest}) AS rest ON rest.company = {company}"
-            mask, params = f"({mask} | COALESCE(rest.mask, 0))", [*params, *rest_params]
+        """(mask, LEFT JOINs, parameters) of the period's mask of each row's `company` column."""
+        mask, joins, params = self.years_of(company, self.years)
+        if days := self.days_sql():
+            joins += f" LEFT JOIN ({days[0]}) AS days ON days.company = {company}"
+            mask, params = f"({mask} | COALESCE(days.mask, 0))", [*params, *days[1]]
         return mask, joins, params
 
 
+def _key_sql(years: int, own: str | None) -> str:
+    """Section, place and Business ID a company is counted under: its row of the first year stage
+    that holds it (y0, y1, ...), else `own` (a company_year alias), else its company fields."""
+    columns = (("section", "company.study_section"), ("place", "company.study_place"),
+               ("with_business_id", "company.business_id IS NOT NULL"))
+    keys = []
+    for column, field in columns:
+        cases = " ".join(f"WHEN y{number}.company IS NOT NULL THEN y{number}.{column}" for number in range(years))
+        otherwise = f"{own}.{column}" if own else field
+        keys.append(f"CASE {cases} ELSE {otherwise} END AS {column}" if cases else f"{otherwise} AS {column}")
+    return ", ".join(keys)
+
+
 async def counted_from_record(scope: Scope) -> Scope:
-    """The scope's profile counted from the record, in two passes that group no more than they must:
-    the base months' rows of company_year as they are, then only the companies the rest holds,
-    each moved from the mask the base gives it to the mask of the whole period."""
+    """The scope's profile counted from the record, stage by stage (_Parts): the first year's rows
+    grouped as they are, then each later stage's companies moved from the mask the stages before
+    gave them to the mask with the stage's own added."""
     parts = await _period_parts(scope)
     counts: dict[tuple[int, str, str, bool], int] = {}
 
@@ -151,36 +159,38 @@ async def counted_from_record(scope: Scope) -> Scope:
         key = (mask, row["section"] or "", row["place"] or "unknown", bool(row["with_business_id"]))
         counts[key] = counts.get(key, 0) + companies
 
-    if parts.year:
-        mask = parts.base_mask()
+    async def move(rows_sql: str, params: list) -> None:  # rows_sql: only the companies whose mask grows
         for row in await Company.raw(
-                f"SELECT {mask} AS mask, section, place, with_business_id, COUNT(*) AS companies FROM company_year "
-                f"WHERE year = {{}} AND {mask} <> 0 GROUP BY {mask}, section, place, with_business_id", parts.year):
-            add(int(row["mask"]), row, int(row["companies"]))
-    if parts.rest:
-        rest, params = parts.rest_sql()
-        base_mask, key = "0", ("company.study_section AS section, company.study_place AS place, "
-                            "company.business_id IS NOT NULL AS with_business_id")
-        join, join_params, company = "", [], " JOIN company ON company.id = rest.company"
-        if parts.year:  # a company keeps the key its base row is counted under
-            base_mask = f"COALESCE({parts.base_mask('base')}, 0)"
-            join, join_params = " LEFT JOIN company_year AS base ON base.year = {} AND base.company = rest.company", \
-                [parts.year]
-            company = " LEFT JOIN company ON base.company IS NULL AND company.id = rest.company"
-            key = ", ".join(f"CASE WHEN base.company IS NULL THEN {mine} ELSE base.{column} END AS {column}"
-                            for mine, column in (("company.study_section", "section"), ("company.study_place", "place"),
-                                                 ("company.business_id IS NOT NULL", "with_business_id")))
-        rows = await Company.raw(
-            f"SELECT base_mask, period_mask, section, place, with_business_id, COUNT(*) AS companies FROM ("
-            f"SELECT {base_mask} AS base_mask, {base_mask} | rest.mask AS period_mask, {key} FROM ({rest}) AS rest"
-            f"{join}{company}) AS moved "
-            f"GROUP BY base_mask, period_mask, section, place, with_business_id", *params, *join_params)
-        for row in rows:
+                f"SELECT base_mask, period_mask, section, place, with_business_id, COUNT(*) AS companies "
+                f"FROM ({rows_sql}) AS moved GROUP BY base_mask, period_mask, section, place, with_business_id",
+                *params):
             was, now = int(row["base_mask"]), int(row["period_mask"])
             if was != now:
                 if was:
                     add(was, row, -int(row["companies"]))
                 add(now, row, int(row["companies"]))
+
+    years = parts.years
+    if years:
+        mask = _months_sql("company_year", years[0][1])
+        for row in await Company.raw(
+                f"SELECT {mask} AS mask, section, place, with_business_id, COUNT(*) AS companies FROM company_year "
+                f"WHERE year = {{}} AND {mask} <> 0 GROUP BY {mask}, section, place, with_business_id", years[0][0]):
+            add(int(row["mask"]), row, int(row["companies"]))
+    for number in range(1, len(years)):
+        before, joins, params = parts.years_of("part.company", years[:number])
+        mask = _months_sql("part", years[number][1])
+        await move(f"SELECT {before} AS base_mask, {before} | {mask} AS period_mask, {_key_sql(number, 'part')} "
+                   f"FROM company_year AS part{joins} WHERE part.year = {{}} AND ({before} | {mask}) <> {before}",
+                   [*params, years[number][0]])
+    if days := parts.days_sql():
+        before, joins, params = parts.years_of("days.company", years)
+        unheld = "".join(f" AND y{number}.company IS NULL" for number in range(len(years)))
+        company = f" LEFT JOIN company ON company.id = days.company{unheld}" if years else \
+            " JOIN company ON company.id = days.company"
+        await move(f"SELECT {before} AS base_mask, {before} | days.mask AS period_mask, {_key_sql(len(years), None)} "
+                   f"FROM ({days[0]}) AS days{joins}{company} WHERE ({before} | days.mask) <> {before}",
+                   [*days[1], *params])
     profile = tuple(sorted((*key, companies) for key, companies in counts.items() if companies))
     return replace(scope, counted=True, from_record=True, profile=profile)
 
@@ -188,9 +198,9 @@ async def counted_from_record(scope: Scope) -> Scope:
 async def batch_masks_from_record(scope: Scope, batch_ids: list[int]) -> list[dict]:
     """(batch, mask, companies): per batch of `batch_ids`, its companies per the mask the period
     gives them (counted from the record, like the profile)."""
-    if not batch_ids:
-        return []
     parts = await _period_parts(scope)
+    if not batch_ids or not (parts.years or parts.split.days):
+        return []  # no batch in the range, or nothing held in any of its years
     mask, joins, params = parts.mask_of("held.company")
     batches = ", ".join(str(int(batch_id)) for batch_id in batch_ids)
     return await Company.raw(
