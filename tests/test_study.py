@@ -136,6 +136,22 @@ async def test_a_department_narrows_the_study_to_its_companies(tmp_path):
     assert [source["batch_id"] for source in report["sources"]] == [batches["tyo.csv"]]
 
 
+async def test_a_range_that_holds_nothing_counts_nothing_whatever_was_imported(tmp_path):
+    """An empty record with one committed file whose every row was refused, then ranges that are no
+    calendar period: around the file's day, a single day, years ahead, open-ended."""
+    summary = await import_file("companies", write(tmp_path, "bad.csv", "Y-tunnus;Yritys\n1234567-2;\n<script>;\n"),
+                                department="BIZ")
+    assert (summary.created, summary.errors) == (0, 2)
+    today = dt.date.today()
+    for first, last in ((today - dt.timedelta(days=3), today + dt.timedelta(days=2)), (today, today),
+                        (dt.date(2100, 1, 2), dt.date(2100, 2, 3)), (None, today), (today, None)):
+        report = await study(Scope(first, last))
+        assert (report["companies"], report["served_by"]["0"]) == (0, 0), (first, last)
+        made_in_range = Scope(first, last).holds(today)
+        assert [(source["file"], source["companies"], source["shared"]) for source in report["sources"]] == \
+            ([("bad.csv", 0, 0)] if made_in_range else []), (first, last)
+
+
 async def test_holdings_follow_edits_a_hand_made_company_an_interaction_and_a_revert(tmp_path):
     batches = await _load(tmp_path)
     nokia = await Company.select(Company.id).where(Company.business_id == "0112038-9").first()
@@ -423,7 +439,7 @@ async def _batches_made_in(first: dt.date | None, last: dt.date | None) -> list[
     from crm.tables import ImportBatch
 
     return [row["id"] for row in await ImportBatch.select(ImportBatch.id, ImportBatch.started_at)
-            if (not first or row["started_at"].date() >= first) and (not last or row["started_at"].date() <= last)]
+            if Scope(first, last).holds(row["started_at"].date())]
 
 
 async def _reach_of(scope: Scope) -> dict:

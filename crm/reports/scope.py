@@ -8,8 +8,8 @@ whole months from the holdings per company and month that every write keeps
 (crm/services/holdings.py), the days at either end from the holdings. The count groups one year's
 months as they are stored and then moves only the companies the rest of the range holds (each other
 year's rows, then the days at either end), with no temporary table: a range within one year costs a
-pass over that year's rows and its days at either end. A department narrows the companies to the ones it holds. Either way only committed
-batches count.
+pass over that year's rows and its days at either end. A department narrows the companies to the
+ones it holds. Either way only committed batches count.
 """
 
 from __future__ import annotations
@@ -50,6 +50,10 @@ class Scope:
     @property
     def bit(self) -> int:
         return bit(self.department_id)
+
+    def holds(self, day: dt.date) -> bool:
+        """Whether the day is in the date range (open ends hold every day before or after)."""
+        return (not self.date_from or day >= self.date_from) and (not self.date_to or day <= self.date_to)
 
     def range_sql(self, column: str) -> tuple[str, list]:
         """` AND column >= {} AND column <= {}` for the bounds given, with their parameters."""
@@ -94,7 +98,7 @@ class _Parts:
     """A period to count from the record (Split), in stages: its whole months a year at a time (the
     year with the most first), each year's company_year rows as they are stored (one per company,
     so a stage groups nothing by company), then the days at either end from the holdings, grouped
-    by company (a few weeks at most). Each stage after the first moves the companies it holds from
+    by company (less than a month at each end). Each stage after the first moves the companies it holds from
     the mask the stages before gave them to the mask with its own months added."""
     split: Split
     bits: tuple[int, ...]  # every department's bit, for an OR over rows on SQLite

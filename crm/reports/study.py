@@ -88,8 +88,7 @@ async def sources(scope: Scope) -> list[dict]:
         ImportBatch.file_name, ImportBatch.rows, ImportBatch.created, ImportBatch.updated, ImportBatch.unchanged,
         ImportBatch.duplicates_in_file, ImportBatch.errors, ImportBatch.invalid_business_ids, ImportBatch.started_at,
     ).where(ImportBatch.status == ImportBatch.Status.committed).order_by(ImportBatch.id)
-    batches = [batch for batch in batches if (not scope.date_from or batch["started_at"].date() >= scope.date_from)
-               and (not scope.date_to or batch["started_at"].date() <= scope.date_to)]
+    batches = [batch for batch in batches if scope.holds(batch["started_at"].date())]
     masks = await _batch_masks(scope, [batch["id"] for batch in batches])
     result = []
     for batch in batches:
